@@ -154,6 +154,8 @@ OBJECT_MODIFIED = "the object has been modified; please apply your changes to th
 def invalid_object(kind: str, group: str, name: str, causes: list[Cause]) -> APIError:
     qualified = f"{kind}.{group}" if group else kind
     parts = [f"{c.field}: {c.message}" if c.field else c.message for c in causes]
+    # Like upstream's aggregate error: repeated messages are printed once (causes keep them all).
+    parts = list(dict.fromkeys(parts))
     if len(parts) == 1:
         agg = parts[0]
     else:

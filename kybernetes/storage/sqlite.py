@@ -179,6 +179,7 @@ _SQL_COMPACT_CHUNK = (
     " (SELECT MAX(k2.id) FROM kv AS k2 WHERE k2.name = kv.name AND k2.id < ?))"
 )
 
+_CHECKPOINT_INTERVAL = 0.5  # seconds between background WAL checkpoints
 _BATCH_MAX_OPS = 1000  # operations per group-commit transaction
 _BATCH_MAX_BYTES = 32 << 20  # ... and value bytes
 _COMPACT_CHUNK_ROWS = 5000  # rows examined per compaction transaction
@@ -335,6 +336,14 @@ class SQLiteStore:
         self._revision = self._w_rev = revision
         self._compacted = compacted
         self._rconn = _connect(path, readonly=True)
+        # Checkpoints copy the WAL into the database file and fsync it; done by the
+        # writer they stall a commit for milliseconds, so a thread of their own does
+        # them (PASSIVE: never blocks the writer).
+        self._checkpoint_stop = threading.Event()
+        self._checkpointer = threading.Thread(
+            target=self._checkpointer_main, name="kyb-sqlite-checkpoint", daemon=True
+        )
+        self._checkpointer.start()
         self._readers = ThreadPoolExecutor(
             max_workers=max(1, read_threads), thread_name_prefix="kyb-sqlite-read"
         )
@@ -359,6 +368,9 @@ class SQLiteStore:
                 pass
         for w in list(self._watchers):
             w.close()
+        if getattr(self, "_checkpointer", None) is not None:
+            self._checkpoint_stop.set()
+            await asyncio.to_thread(self._checkpointer.join)
         self._queue.put(_STOP)
         writer = self._writer
         if writer is not None:
@@ -622,6 +634,18 @@ class SQLiteStore:
 
     # --- writer thread ---------------------------------------------------------------
 
+    def _checkpointer_main(self) -> None:
+        conn = sqlite3.connect(self._path, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout = 100")
+            while not self._checkpoint_stop.wait(_CHECKPOINT_INTERVAL):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error as e:  # busy: try again next tick
+                    log.debug("checkpoint skipped: %s", e)
+        finally:
+            conn.close()
+
     def _writer_main(self, ready: ThreadFuture[tuple[int, int]]) -> None:
         conn: sqlite3.Connection | None = None
         try:
@@ -632,6 +656,7 @@ class SQLiteStore:
                 raise StorageError(f"cannot enable WAL on {self._path}: journal_mode={mode}")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA cache_size = -32000")
+            conn.execute("PRAGMA wal_autocheckpoint = 0")  # the checkpointer thread does it
             conn.executescript(_SCHEMA)
             revision = conn.execute("SELECT COALESCE(MAX(id), 0) FROM kv").fetchone()[0]
             row = conn.execute("SELECT value FROM meta WHERE name = 'compacted'").fetchone()

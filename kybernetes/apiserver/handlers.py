@@ -1,0 +1,534 @@
+"""HTTP handlers for resource URLs: verbs, subresources and watch streams.
+
+This is the glue between aiohttp and :class:`ResourceAPI`: it reads query
+parameters and bodies, calls the generic store, and renders the answer in the
+negotiated representation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import random
+import time
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from ..api import errors, selectors
+from ..api.patch import PatchError, json_patch, merge_patch
+from ..api.registry import Resource
+from . import encoding
+from .negotiation import (
+    APPLY_PATCH_CBOR,
+    APPLY_PATCH_YAML,
+    JSON,
+    JSON_PATCH,
+    MERGE_PATCH,
+    PROTOBUF,
+    STRATEGIC_PATCH,
+    Output,
+    body_format,
+    negotiate,
+)
+from .requestinfo import RequestInfo
+from .resources import ResourceAPI, User, _warning_header
+from .watchcache import Entry
+
+log = logging.getLogger(__name__)
+
+_PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, APPLY_PATCH_YAML, APPLY_PATCH_CBOR)
+_NO_CACHE = {"Cache-Control": "no-cache, private"}
+
+
+def respond(body: bytes, content_type: str, status: int = 200, headers: dict | None = None) -> web.Response:
+    h = dict(_NO_CACHE)
+    if headers:
+        h.update(headers)
+    h["Content-Type"] = content_type
+    return web.Response(body=body, status=status, headers=h)
+
+
+def status_success(details: dict | None = None, code: int = 200) -> dict:
+    s: dict = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}
+    if details is not None:
+        s["details"] = details
+    if code != 200:
+        s["code"] = code
+    return s
+
+
+class ResourceHandlers:
+    def __init__(self, api: ResourceAPI) -> None:
+        self.api = api
+
+    # ------------------------------------------------------------- dispatch
+    async def handle(self, request: web.Request, info: RequestInfo, resource: Resource, user: User) -> web.StreamResponse:
+        verb = info.verb
+        if resource.namespaced and not info.namespace and verb not in ("list", "watch"):
+            raise errors.APIError(404, "NotFound", "the server could not find the requested resource", details={})
+        if info.subresource:
+            return await self._subresource(request, info, resource, user)
+        if verb not in resource.verbs and not (verb == "watch" and "list" in resource.verbs and "watch" in resource.verbs):
+            raise errors.method_not_allowed()
+        if verb == "get":
+            return self._get(request, info, resource)
+        if verb == "list":
+            return await self._list(request, info, resource)
+        if verb == "watch":
+            return await self._watch(request, info, resource)
+        if verb == "create":
+            if info.name:
+                raise errors.method_not_allowed()
+            return await self._create(request, info, resource, user)
+        if verb == "update":
+            return await self._update(request, info, resource, user)
+        if verb == "patch":
+            return await self._patch(request, info, resource, user)
+        if verb == "delete":
+            return await self._delete(request, info, resource, user)
+        if verb == "deletecollection":
+            return await self._deletecollection(request, info, resource, user)
+        raise errors.method_not_allowed()
+
+    @staticmethod
+    def _output(request: web.Request, *, table_ok: bool = True) -> Output:
+        return negotiate(request.headers.get("Accept"), table_ok=table_ok)
+
+    def _render(self, request: web.Request, resource: Resource, result: Entry | dict, status: int = 200,
+                headers: dict | None = None, out: Output | None = None) -> web.Response:
+        out = out or self._output(request)
+        if isinstance(result, Entry):
+            body, ct = encoding.single(resource, result, out, include_object=request.query.get("includeObject", "Metadata"))
+        else:
+            obj = result
+            if out.format == "table":
+                e = Entry("", obj, int(obj.get("metadata", {}).get("resourceVersion") or 0), "", "")
+                body, ct = encoding.single(resource, e, out)
+            elif out.format == "partial":
+                body, ct = orjson.dumps(encoding.partial_metadata(obj, out.version)), JSON
+            else:
+                body, ct = encoding.encode_dict(obj, out)
+        return respond(body, ct, status, headers)
+
+    # ---------------------------------------------------------------- reads
+    def _get(self, request: web.Request, info: RequestInfo, resource: Resource) -> web.Response:
+        out = self._output(request)
+        entry = self.api.get(resource, info.namespace, info.name)
+        return self._render(request, resource, entry, out=out)
+
+    async def _list(self, request: web.Request, info: RequestInfo, resource: Resource) -> web.Response:
+        out = self._output(request)
+        entries, meta = await self.api.list(resource, info.namespace, request.query)
+        body, ct = encoding.list_body(resource, entries, out, list_meta=meta,
+                                      include_object=request.query.get("includeObject", "Metadata"))
+        return respond(body, ct)
+
+    async def _watch(self, request: web.Request, info: RequestInfo, resource: Resource) -> web.StreamResponse:
+        q = request.query
+        out = self._output(request)
+        if out.format == "yaml":
+            out = Output("json")
+        pred = self.api._predicate(resource, q)
+        namespace = info.namespace if resource.namespaced else ""
+        if info.name:  # legacy /watch/... style is not served; a name here means fieldSelector on name
+            base = pred
+            name = info.name
+            pred = lambda e: e.name == name and base(e)  # noqa: E731
+        rv = q.get("resourceVersion", "")
+        send_initial = q.get("sendInitialEvents", "")
+        bookmarks = q.get("allowWatchBookmarks") in ("true", "1")
+        if send_initial:
+            if q.get("resourceVersionMatch") != "NotOlderThan" or not bookmarks:
+                raise errors.APIError(
+                    422, "Invalid",
+                    'ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled',
+                )
+        try:
+            timeout = float(q.get("timeoutSeconds") or 0)
+        except ValueError:
+            raise errors.bad_request(f"invalid timeoutSeconds: {q.get('timeoutSeconds')}")
+        if timeout <= 0:
+            timeout = 1800 + random.random() * 1800
+        since: int | None
+        if send_initial == "true" or rv in ("", "0"):
+            since = None
+        else:
+            try:
+                since = int(rv)
+            except ValueError:
+                raise errors.bad_request(f"invalid resource version: {rv}")
+        if since is not None and since > self.api.cache.revision:
+            await self.api.cache.wait_for(since, 3.0)
+        resp = web.StreamResponse(status=200, headers=dict(_NO_CACHE))
+        resp.content_type = "application/vnd.kubernetes.protobuf;stream=watch" if out.format == "protobuf" else JSON
+        resp.enable_chunked_encoding()
+        include_object = q.get("includeObject", "Metadata")
+        try:
+            watcher, initial = self.api.cache.watch(resource.storage_key, namespace=namespace, predicate=pred, since=since)
+        except ValueError as e:
+            await resp.prepare(request)
+            status = errors.gone(f"too old resource version: {since} ({e.args[0]})").status()
+            await resp.write(encoding.watch_event(resource, "ERROR", None, out, obj=status))
+            await resp.write_eof()
+            return resp
+        try:
+            await resp.prepare(request)
+            frames = [encoding.watch_event(resource, ev.type, ev.entry, out, include_object=include_object) for ev in initial]
+            if send_initial == "true":
+                frames.append(self._bookmark(resource, out, initial_end=True))
+            if frames:
+                await resp.write(b"".join(frames))
+            transport = request.transport
+
+            def sink(ev) -> bool:
+                if transport is None or transport.is_closing() or transport.get_write_buffer_size() > 1 << 20:
+                    return False
+                data = encoding.watch_event(resource, ev.type, ev.entry, out, include_object=include_object)
+                # the same chunk framing aiohttp's writer uses
+                transport.write(b"%x\r\n%b\r\n" % (len(data), data))
+                return True
+
+            if resp.chunked and not resp.compression:
+                watcher.sink = sink
+            deadline = time.monotonic() + timeout
+            next_bookmark = time.monotonic() + self.api.bookmark_interval
+            while True:
+                now = time.monotonic()
+                wait = deadline - now
+                if bookmarks:
+                    wait = min(wait, next_bookmark - now)
+                if wait <= 0:
+                    if now >= deadline:
+                        if bookmarks:
+                            await resp.write(self._bookmark(resource, out))
+                        break
+                    await resp.write(self._bookmark(resource, out))
+                    next_bookmark = time.monotonic() + self.api.bookmark_interval
+                    continue
+                try:
+                    # asyncio.timeout, not wait_for: the get must run in this task so that
+                    # taking an event and writing it happen in one step (the sink relies on it)
+                    async with asyncio.timeout(wait):
+                        ev = await watcher.queue.get()
+                except TimeoutError:
+                    continue
+                if ev is None:
+                    break
+                batch = [encoding.watch_event(resource, ev.type, ev.entry, out, include_object=include_object)]
+                closed = False
+                while not watcher.queue.empty():
+                    nxt = watcher.queue.get_nowait()
+                    if nxt is None:
+                        closed = True
+                        break
+                    batch.append(encoding.watch_event(resource, nxt.type, nxt.entry, out, include_object=include_object))
+                await resp.write(b"".join(batch))
+                if closed:
+                    break
+            await resp.write_eof()
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            watcher.close()
+        return resp
+
+    def _bookmark(self, resource: Resource, out: Output, initial_end: bool = False) -> bytes:
+        meta: dict[str, Any] = {"resourceVersion": str(self.api.cache.revision), "creationTimestamp": None}
+        if initial_end:
+            meta["annotations"] = {"k8s.io/initial-events-end": "true"}
+        obj = {"kind": resource.kind, "apiVersion": resource.api_version, "metadata": meta}
+        return encoding.watch_event(resource, "BOOKMARK", None, out, obj=obj)
+
+    # ---------------------------------------------------------------- writes
+    async def _read_body(self, request: web.Request) -> bytes:
+        if request.content_length is not None and request.content_length > 3 * 1024 * 1024:
+            raise errors.request_entity_too_large()
+        return await request.read()
+
+    async def _create(self, request: web.Request, info: RequestInfo, resource: Resource, user: User) -> web.Response:
+        q = request.query
+        dry_run = self.api._dry_run(q, "CreateOptions")
+        fv = self.api._field_validation(q, "CreateOptions")
+        out = self._output(request)
+        warnings: list[str] = []
+        raw = await self._read_body(request)
+        obj = self.api.decode_body(raw, request.headers.get("Content-Type"), resource, field_validation=fv, warnings=warnings)
+        result = await self.api.create(resource, info.namespace, obj, user=user, dry_run=dry_run)
+        headers = {"Warning": ", ".join(_warning_header(warnings))} if warnings else None
+        return self._render(request, resource, result, 201, headers=headers, out=out)
+
+    async def _update(self, request: web.Request, info: RequestInfo, resource: Resource, user: User,
+                      subresource: str = "") -> web.Response:
+        q = request.query
+        dry_run = self.api._dry_run(q, "UpdateOptions")
+        fv = self.api._field_validation(q, "UpdateOptions")
+        out = self._output(request)
+        warnings: list[str] = []
+        raw = await self._read_body(request)
+        obj = self.api.decode_body(raw, request.headers.get("Content-Type"), resource, field_validation=fv, warnings=warnings)
+        name = obj.get("metadata", {}).get("name")
+        if name and name != info.name:
+            raise errors.bad_request(f"the name of the object ({name}) does not match the name on the URL ({info.name})")
+        result, created = await self.api.update(
+            resource, info.namespace, info.name, lambda _old: copy.deepcopy(obj), user=user, dry_run=dry_run,
+            subresource=subresource, create_body=copy.deepcopy(obj),
+        )
+        headers = {"Warning": ", ".join(_warning_header(warnings))} if warnings else None
+        return self._render(request, resource, result, 201 if created else 200, headers=headers, out=out)
+
+    def _patch_fn(self, request: web.Request, raw: bytes, resource: Resource):
+        ct = body_format(request.headers.get("Content-Type"))
+        if ct not in _PATCH_TYPES:
+            raise errors.unsupported_media_type()
+        if ct == APPLY_PATCH_CBOR:
+            raise errors.unsupported_media_type()
+        try:
+            if ct == APPLY_PATCH_YAML:
+                patch = self.api._load_text(raw, "application/yaml", resource.kind)
+            else:
+                patch = orjson.loads(raw)
+        except orjson.JSONDecodeError as e:
+            raise errors.bad_request(f"error decoding patch: {e}")
+
+        def mutate(old: dict) -> dict:
+            try:
+                if ct == JSON_PATCH:
+                    new = json_patch(old, patch)
+                elif ct == STRATEGIC_PATCH:
+                    from ..api import strategicpatch
+
+                    new = strategicpatch.apply(old, patch, resource)
+                elif ct == APPLY_PATCH_YAML:
+                    new = merge_patch(old, patch)
+                else:
+                    new = merge_patch(old, patch)
+            except PatchError as e:
+                raise errors.APIError(422, "Invalid", str(e))
+            if not isinstance(new, dict):
+                raise errors.bad_request("the patched object is not an object")
+            # The stored resourceVersion travels through; a patch that sets a different one is a precondition.
+            patched_rv = new.get("metadata", {}).get("resourceVersion")
+            if patched_rv == old.get("metadata", {}).get("resourceVersion"):
+                new.get("metadata", {}).pop("resourceVersion", None)
+            return new
+
+        return mutate, ct, patch
+
+    async def _patch(self, request: web.Request, info: RequestInfo, resource: Resource, user: User,
+                     subresource: str = "") -> web.Response:
+        q = request.query
+        dry_run = self.api._dry_run(q, "PatchOptions")
+        self.api._field_validation(q, "PatchOptions")
+        out = self._output(request)
+        raw = await self._read_body(request)
+        mutate, ct, patch = self._patch_fn(request, raw, resource)
+        if ct == APPLY_PATCH_YAML and not q.get("fieldManager"):
+            raise errors.APIError(
+                422, "Invalid",
+                'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+                details={"group": "meta.k8s.io", "kind": "PatchOptions",
+                         "causes": [{"reason": "FieldValueRequired", "message": "Required value: is required for apply patch", "field": "fieldManager"}]},
+            )
+        create_body = None
+        if ct == APPLY_PATCH_YAML and isinstance(patch, dict):
+            create_body = copy.deepcopy(patch)
+            key = self.api._key(resource, info.namespace, info.name)
+            if self.api.cache.cache(resource.storage_key).get(key) is None:
+                create_body.setdefault("metadata", {}).setdefault("name", info.name)
+                result = await self.api.create(resource, info.namespace, create_body, user=user, dry_run=dry_run)
+                return self._render(request, resource, result, 201, out=out)
+        result, _ = await self.api.update(resource, info.namespace, info.name, mutate, user=user, dry_run=dry_run,
+                                          subresource=subresource)
+        return self._render(request, resource, result, out=out)
+
+    async def _delete_options(self, request: web.Request) -> dict:
+        raw = await request.read() if request.can_read_body else b""
+        options: dict = {}
+        if raw.strip():
+            try:
+                options = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                raise errors.bad_request("the body of the request was in an unknown format")
+            if not isinstance(options, dict):
+                raise errors.bad_request("DeleteOptions must be an object")
+        q = request.query
+        if "gracePeriodSeconds" in q:
+            try:
+                options["gracePeriodSeconds"] = int(q["gracePeriodSeconds"])
+            except ValueError:
+                raise errors.bad_request("invalid gracePeriodSeconds")
+        if "propagationPolicy" in q:
+            options["propagationPolicy"] = q["propagationPolicy"]
+        if "orphanDependents" in q:
+            options["orphanDependents"] = q["orphanDependents"] == "true"
+        policy = options.get("propagationPolicy")
+        if policy is not None and policy not in ("Orphan", "Background", "Foreground"):
+            cause = errors.not_supported("propagationPolicy", policy, ["Foreground", "Background", "Orphan", "nil"])
+            raise errors.APIError(422, "Invalid", f'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: {cause.message}',
+                                  details={"group": "meta.k8s.io", "kind": "DeleteOptions", "causes": [cause.to_dict()]})
+        return options
+
+    async def _delete(self, request: web.Request, info: RequestInfo, resource: Resource, user: User) -> web.Response:
+        options = await self._delete_options(request)
+        dry_run = self.api._dry_run(request.query, "DeleteOptions") or options.get("dryRun") == ["All"]
+        out = self._output(request)
+        result, details = await self.api.delete(resource, info.namespace, info.name, options, user=user, dry_run=dry_run)
+        if result is None:
+            return respond(orjson.dumps(status_success(details)), JSON)
+        return self._render(request, resource, result, 200, out=out)
+
+    async def _deletecollection(self, request: web.Request, info: RequestInfo, resource: Resource, user: User) -> web.Response:
+        options = await self._delete_options(request)
+        dry_run = self.api._dry_run(request.query, "DeleteOptions") or options.get("dryRun") == ["All"]
+        out = self._output(request)
+        query = {k: v for k, v in request.query.items() if k in ("labelSelector", "fieldSelector")}
+        entries, meta = await self.api.list(resource, info.namespace, query)
+        deleted: list[dict] = []
+        for e in entries:
+            try:
+                result, _ = await self.api.delete(resource, e.namespace, e.name, options, user=user, dry_run=dry_run)
+            except errors.APIError as err:
+                if err.code == 404:
+                    continue
+                raise
+            deleted.append(encoding.served(resource, e))
+        body = {"kind": resource.list_kind, "apiVersion": resource.api_version, "metadata": meta,
+                "items": [{k: v for k, v in o.items() if k not in ("kind", "apiVersion")} for o in deleted]}
+        b, ct = encoding.encode_dict(body, out if out.format in ("json", "yaml") else Output("json"))
+        return respond(b, ct)
+
+    # ---------------------------------------------------------- subresources
+    async def _subresource(self, request: web.Request, info: RequestInfo, resource: Resource, user: User) -> web.StreamResponse:
+        sub = resource.subresources.get(info.subresource)
+        if sub is None:
+            raise errors.APIError(404, "NotFound", "the server could not find the requested resource", details={})
+        verb = info.verb
+        if sub.name == "status":
+            if verb == "get":
+                return self._get(request, info, resource)
+            if verb == "update":
+                return await self._update(request, info, resource, user, subresource="status")
+            if verb == "patch":
+                return await self._patch(request, info, resource, user, subresource="status")
+            raise errors.method_not_allowed()
+        if sub.name == "scale":
+            return await self._scale(request, info, resource, user, verb)
+        if sub.name == "binding" and verb == "create":
+            return await self._binding(request, info, resource, user)
+        raise errors.APIError(404, "NotFound", "the server could not find the requested resource", details={})
+
+    def _scale_of(self, resource: Resource, obj: dict) -> dict:
+        meta = obj.get("metadata", {})
+        spec = obj.get("spec") or {}
+        status = obj.get("status") or {}
+        selector = ""
+        sel = spec.get("selector")
+        if isinstance(sel, dict):
+            try:
+                selector = str(selectors.label_selector_from_dict(sel))
+            except selectors.SelectorError:
+                selector = ""
+        scale_meta = {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta}
+        st: dict = {"replicas": status.get("replicas", 0)}
+        if selector:
+            st["selector"] = selector
+        return {"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": scale_meta,
+                "spec": {"replicas": spec.get("replicas", 0)}, "status": st}
+
+    async def _scale(self, request: web.Request, info: RequestInfo, resource: Resource, user: User, verb: str) -> web.Response:
+        out = self._output(request)
+        if out.format == "table":
+            out = Output("json") if False else out
+        if verb == "get":
+            entry = self.api.get(resource, info.namespace, info.name)
+            scale = self._scale_of(resource, encoding.served(resource, entry))
+            return self._render_scale(request, scale, out)
+        if verb not in ("update", "patch"):
+            raise errors.method_not_allowed()
+        q = request.query
+        dry_run = self.api._dry_run(q, "UpdateOptions" if verb == "update" else "PatchOptions")
+        raw = await self._read_body(request)
+        if verb == "update":
+            try:
+                new_scale = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                raise errors.bad_request("the object provided is unrecognized (must be of type Scale)")
+            patch_fn = None
+        else:
+            patch_fn, _, _ = self._patch_fn(request, raw, resource)
+        scale_holder: dict = {}
+
+        def mutate(old: dict) -> dict:
+            scale = self._scale_of(resource, old)
+            scale["metadata"]["resourceVersion"] = old.get("metadata", {}).get("resourceVersion")
+            updated = new_scale if patch_fn is None else patch_fn(copy.deepcopy(scale))
+            replicas = (updated.get("spec") or {}).get("replicas")
+            if not isinstance(replicas, int) or isinstance(replicas, bool):
+                raise errors.invalid_object("Scale", "autoscaling", info.name,
+                                            [errors.invalid("spec.replicas", replicas, "must be an integer")])
+            if replicas < 0:
+                raise errors.invalid_object("Scale", "autoscaling", info.name,
+                                            [errors.invalid("spec.replicas", replicas, "must be greater than or equal to 0")])
+            rv = (updated.get("metadata") or {}).get("resourceVersion")
+            new = old
+            new.setdefault("spec", {})["replicas"] = replicas
+            if rv and rv != old["metadata"].get("resourceVersion"):
+                new["metadata"]["resourceVersion"] = rv  # becomes a precondition -> 409
+            else:
+                new["metadata"].pop("resourceVersion", None)
+            scale_holder["scale"] = updated
+            return new
+
+        result, _ = await self.api.update(resource, info.namespace, info.name, mutate, user=user, dry_run=dry_run,
+                                          subresource="scale")
+        obj = encoding.served(resource, result) if isinstance(result, Entry) else result
+        return self._render_scale(request, self._scale_of(resource, obj), out)
+
+    def _render_scale(self, request: web.Request, scale: dict, out: Output) -> web.Response:
+        if out.format == "table":
+            from ..api.registry import Resource as R
+
+            scale_res = R(group="autoscaling", version="v1", kind="Scale", plural="scale", singular="scale",
+                          namespaced=True, verbs=("get",))
+            e = Entry("", scale, int(scale["metadata"].get("resourceVersion") or 0), "", "")
+            body, ct = encoding.single(scale_res, e, out)
+            return respond(body, ct)
+        body, ct = encoding.encode_dict(scale, out)
+        return respond(body, ct)
+
+    async def _binding(self, request: web.Request, info: RequestInfo, resource: Resource, user: User) -> web.Response:
+        raw = await self._read_body(request)
+        from ..api.registry import Resource as R
+
+        binding_res = R(group="", version="v1", kind="Binding", plural="bindings", singular="binding",
+                        namespaced=True, verbs=("create",))
+        binding = self.api.decode_body(raw, request.headers.get("Content-Type"), binding_res)
+        target = (binding.get("target") or {}).get("name", "")
+        if not target:
+            raise errors.invalid_object("Binding", "", info.name, [errors.required("target.name")])
+        dry_run = self.api._dry_run(request.query, "CreateOptions")
+
+        def mutate(pod: dict) -> dict:
+            spec = pod.setdefault("spec", {})
+            if pod.get("metadata", {}).get("deletionTimestamp"):
+                raise errors.conflict("pods", "", info.name, "pod is being deleted, cannot be assigned to a host")
+            if spec.get("nodeName"):
+                raise errors.conflict("pods", "", info.name,
+                                      f"pod {info.name} is already assigned to node \"{spec['nodeName']}\"")
+            spec["nodeName"] = target
+            pod["metadata"].pop("resourceVersion", None)
+            ann = (binding.get("metadata") or {}).get("annotations")
+            if ann:
+                pod["metadata"].setdefault("annotations", {}).update(ann)
+            conds = pod.setdefault("status", {}).setdefault("conditions", [])
+            conds[:] = [c for c in conds if c.get("type") != "PodScheduled"]
+            conds.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
+                          "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+            return pod
+
+        await self.api.update(resource, info.namespace, info.name, mutate, user=user, dry_run=dry_run,
+                              subresource="binding")
+        return respond(orjson.dumps(status_success(None, 201)), JSON, 201)

@@ -1,0 +1,118 @@
+"""The ``kyb`` command: ``kyb server`` (all-in-one, like ``k3s server``) and
+``kyb apiserver`` (the API server alone, with upstream-style flags)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from .. import __version__
+
+log = logging.getLogger("kyb")
+
+
+def _add_apiserver_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", default=os.environ.get("KYB_DATA_DIR", str(Path.home() / ".kyb")),
+                   help="where the store, certificates and kubeconfig live (default ~/.kyb)")
+    p.add_argument("--bind-address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--https-port", "--secure-port", dest="https_port", type=int, default=6443,
+                   help="HTTPS port (default 6443; 0 picks a free port)")
+    p.add_argument("--advertise-address", default="", help="address published in the kubernetes Endpoints")
+    p.add_argument("--service-cluster-ip-range", default="10.43.0.0/16", help="CIDR for Service cluster IPs")
+    p.add_argument("--service-node-port-range", default="30000-32767", help="range for NodePorts")
+    p.add_argument("--tls-san", action="append", default=[], help="extra SAN for the serving certificate")
+    p.add_argument("--etcd-compaction-interval", type=float, default=300.0,
+                   help="seconds between automatic compactions (0 disables; default 300, like upstream)")
+    p.add_argument("--insecure-http", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("-v", "--v", dest="verbosity", type=int, default=0, help="log verbosity")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kyb", description="kybernetes: Kubernetes in Python")
+    parser.add_argument("--version", action="version", version=f"kyb {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, help_ in (("server", "run an all-in-one cluster"), ("apiserver", "run the API server alone")):
+        p = sub.add_parser(name, help=help_)
+        _add_apiserver_flags(p)
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbosity >= 4 else logging.INFO,
+        format="%(asctime)s %(levelname).1s %(name)s: %(message)s",
+    )
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        asyncio.run(_run(args))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+async def _run(args: argparse.Namespace) -> None:
+    from ..apiserver.server import APIServer, ServerConfig, serve, server_ssl_context
+    from ..pki import default_server_names, ensure_pki, write_admin_kubeconfig
+    from ..storage.sqlite import SQLiteStore
+
+    started = time.monotonic()
+    data_dir = Path(args.data_dir).expanduser()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lo, hi = (int(x) for x in args.service_node_port_range.split("-", 1))
+    config = ServerConfig(
+        data_dir=data_dir, bind_address=args.bind_address, port=args.https_port,
+        service_cidr=args.service_cluster_ip_range, node_port_range=(lo, hi), tls=not args.insecure_http,
+        compaction_interval=args.etcd_compaction_interval, advertise_address=args.advertise_address,
+        extra_sans=args.tls_san,
+    )
+    (data_dir / "db").mkdir(exist_ok=True)
+    store = await SQLiteStore.open(str(data_dir / "db" / "state.db"), compaction_interval=config.compaction_interval)
+    server = APIServer(store, config)
+    ssl_ctx = None
+    if config.tls:
+        pki = await asyncio.to_thread(
+            ensure_pki, data_dir / "pki",
+            server_names=default_server_names([args.bind_address, args.advertise_address, *args.tls_san]))
+        ssl_ctx = server_ssl_context(pki.serving_cert, pki.serving_key, pki.ca_cert)
+    await server.start()
+    # The cache holds many long-lived dicts: freeze what start-up made and collect the
+    # young generation less often, so full collections do not stall requests.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 1000)
+    runner = await serve(server, ssl_ctx, host=config.bind_address, port=config.port)
+    port = config.port
+    if port == 0:
+        port = runner.addresses[0][1]
+        config.port = port
+    host = config.bind_address if config.bind_address not in ("0.0.0.0", "::") else "127.0.0.1"
+    url = f"{'https' if config.tls else 'http'}://{host}:{port}"
+    await server.publish_endpoints()
+    if config.tls:
+        write_admin_kubeconfig(pki, data_dir / "kubeconfig", server=url)
+    log.info("kyb %s API server listening on %s (ready in %.2fs); kubeconfig: %s",
+             __version__, url, time.monotonic() - started, data_dir / "kubeconfig")
+    # A line tests and scripts can wait for.
+    print(f"kyb: serving on {url}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("shutting down")
+    await server.stop()
+    await runner.cleanup()
+    await store.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""Fixtures that start real ``kyb`` processes and drive them like a user does:
+with kubectl (the pip-installed 1.37 and, when present, the machine's version
+dispatcher) and the official Python client."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+VENV_BIN = Path(sys.executable).parent
+KUBECTL_PIP = VENV_BIN / "kubectl"
+KUBECTL_MACHINE = Path("/usr/bin/kubectl")
+
+
+def kubectl_binaries() -> list[tuple[str, str]]:
+    out = []
+    if KUBECTL_PIP.exists():
+        out.append(("kubectl-1.37", str(KUBECTL_PIP)))
+    if KUBECTL_MACHINE.exists():
+        out.append(("kubectl-machine", str(KUBECTL_MACHINE)))
+    return out
+
+
+@dataclass
+class Cluster:
+    data_dir: Path
+    url: str
+    proc: subprocess.Popen
+    log_path: Path
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.data_dir / "kubeconfig"
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text()
+        except OSError:
+            return ""
+
+
+def start_cluster(data_dir: Path, *extra: str, timeout: float = 30.0) -> Cluster:
+    log_path = data_dir.parent / f"{data_dir.name}.log"
+    log_file = open(log_path, "ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kybernetes.cli.main", "server", "--data-dir", str(data_dir), "--https-port", "0", *extra],
+        stdout=subprocess.PIPE, stderr=log_file, start_new_session=True,
+    )
+    deadline = time.monotonic() + timeout
+    url = ""
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline().decode()
+        if not line:
+            if proc.poll() is not None:
+                break
+            continue
+        if line.startswith("kyb: serving on "):
+            url = line.split("kyb: serving on ", 1)[1].strip()
+            break
+    if not url:
+        proc.kill()
+        proc.wait()
+        raise RuntimeError(f"kyb server did not start:\n{log_path.read_text()}")
+    # keep draining stdout so the child never blocks on a full pipe
+    import threading
+
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+    return Cluster(data_dir, url, proc, log_path)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    base = tmp_path_factory.mktemp("kyb")
+    c = start_cluster(base / "data")
+    yield c
+    c.stop()
+
+
+class Kubectl:
+    def __init__(self, binary: str, cluster: Cluster, home: Path) -> None:
+        self.binary = binary
+        self.cluster = cluster
+        self.home = home
+
+    def env(self) -> dict:
+        env = dict(os.environ)
+        env["KUBECONFIG"] = str(self.cluster.kubeconfig)
+        env["HOME"] = str(self.home)
+        return env
+
+    def run(self, *args: str, check: bool = True, input: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+        p = subprocess.run([self.binary, *args], capture_output=True, text=True, env=self.env(), input=input,
+                           timeout=timeout)
+        if check and p.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+        return p
+
+    def __call__(self, *args: str, **kw) -> str:
+        return self.run(*args, **kw).stdout
+
+    def json(self, *args: str) -> dict:
+        return json.loads(self(*args, "-o", "json"))
+
+    def popen(self, *args: str) -> subprocess.Popen:
+        return subprocess.Popen([self.binary, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=self.env(), start_new_session=True)
+
+
+@pytest.fixture(scope="module", params=kubectl_binaries(), ids=lambda p: p[0])
+def kubectl(request, cluster, tmp_path_factory):
+    home = tmp_path_factory.mktemp("home")
+    return Kubectl(request.param[1], cluster, home)
+
+
+@pytest.fixture(scope="module")
+def k8s_client(cluster):
+    from kubernetes import client, config
+
+    api_client = config.new_client_from_config(config_file=str(cluster.kubeconfig))
+    yield api_client
+    api_client.close()
