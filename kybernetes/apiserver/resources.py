@@ -224,13 +224,13 @@ class ResourceAPI:
             )
         obj.setdefault("kind", body_kind)
         obj.setdefault("apiVersion", body_version)
-        type_errors = validation.type_errors(resource, obj) if hasattr(validation, "type_errors") else []
+        type_errors = validation.type_errors(resource, obj)
         if type_errors:
             version = body_version.split("/")[-1]
             raise errors.bad_request(f'{body_kind} in version "{version}" cannot be handled as a {kind}: {type_errors[0]}')
         if field_validation in ("Strict", "Warn") and fmt != PROTOBUF:
             problems = []
-            if fmt == JSON and hasattr(validation, "duplicate_fields"):
+            if fmt == JSON:
                 problems += validation.duplicate_fields(raw)
             problems += validation.strict_unknown_fields(resource, obj)
             if problems:
@@ -388,8 +388,8 @@ class ResourceAPI:
             raise errors.APIError(500, "", "etcdserver: request is too large")
         return data
 
-    def _validate(self, resource: Resource, obj: dict, old: dict | None) -> None:
-        causes = validation.validate(resource, obj, old)
+    def _validate(self, resource: Resource, obj: dict, old: dict | None, subresource: str = "") -> None:
+        causes = validation.validate(resource, obj, old, subresource=subresource)
         if causes:
             name = obj.get("metadata", {}).get("name", "")
             raise errors.invalid_object(resource.kind, resource.group, name, causes)
@@ -483,7 +483,7 @@ class ResourceAPI:
             else:
                 strategy.prepare_update(resource, new, old)
             validation.apply_defaults(resource, new)
-            self._validate(resource, new, old)
+            self._validate(resource, new, old, subresource if subresource != "scale" else "")
             await self._admit(Attributes("UPDATE", resource, namespace, name, subresource, new, old, user, dry_run))
             # A no-op update writes nothing and keeps the resourceVersion (upstream does the same).
             new.get("metadata", {}).pop("resourceVersion", None)

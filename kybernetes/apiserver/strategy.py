@@ -79,7 +79,7 @@ def prepare_create(resource: Resource, obj: dict) -> None:
         meta.pop("generation", None)
     gk = (resource.group, resource.plural)
     if resource.has_status and gk not in KEEPS_STATUS_ON_CREATE:
-        obj["status"] = {}  # Go renders the empty status struct as {}
+        obj["status"] = validation.empty_status(resource)
     if gk == ("", "pods"):
         obj["status"] = {"phase": "Pending", "qosClass": _pod_qos(obj)}
     elif gk == ("", "namespaces"):
@@ -90,6 +90,7 @@ def prepare_create(resource: Resource, obj: dict) -> None:
         obj["status"] = {"phase": "Pending"}
     elif gk == ("", "persistentvolumes"):
         obj["status"] = {"phase": "Pending"}
+    validation.prepare_create(resource, obj)
 
 
 def prepare_update(resource: Resource, obj: dict, old: dict) -> None:
@@ -108,6 +109,7 @@ def prepare_update(resource: Resource, obj: dict, old: dict) -> None:
             obj.pop("status", None)
     if validation.tracks_generation(resource) and validation.spec_changed(resource, old, obj):
         meta["generation"] = int(old_meta.get("generation") or 0) + 1
+    validation.prepare_update(resource, obj, old)
 
 
 def prepare_status_update(resource: Resource, obj: dict, old: dict) -> dict:

@@ -139,3 +139,43 @@ def k8s_client(cluster):
     api_client = config.new_client_from_config(config_file=str(cluster.kubeconfig))
     yield api_client
     api_client.close()
+
+
+class RawClient:
+    """Plain HTTPS requests with the admin client certificate (or none)."""
+
+    def __init__(self, cluster: Cluster, *, anonymous: bool = False) -> None:
+        import base64
+        import ssl
+
+        import urllib3
+        import yaml
+
+        cfg = yaml.safe_load(cluster.kubeconfig.read_text())
+        d = Path(tempfile.mkdtemp(prefix="kyb-raw-"))
+        (d / "ca.crt").write_bytes(base64.b64decode(cfg["clusters"][0]["cluster"]["certificate-authority-data"]))
+        user = cfg["users"][0]["user"]
+        (d / "c.crt").write_bytes(base64.b64decode(user["client-certificate-data"]))
+        (d / "c.key").write_bytes(base64.b64decode(user["client-key-data"]))
+        kw = {} if anonymous else {"cert_file": str(d / "c.crt"), "key_file": str(d / "c.key")}
+        self.http = urllib3.PoolManager(ca_certs=str(d / "ca.crt"), cert_reqs=ssl.CERT_REQUIRED, **kw)
+        self.url = cluster.url
+
+    def request(self, method: str, path: str, *, body=None, headers: dict | None = None, preload: bool = True,
+                timeout: float = 30):
+        h = {"Accept": "application/json"}
+        if body is not None and not isinstance(body, (bytes, str)):
+            body = json.dumps(body)
+            h["Content-Type"] = "application/json"
+        h.update(headers or {})
+        return self.http.request(method, self.url + path, body=body, headers=h, preload_content=preload,
+                                 timeout=timeout, retries=False)
+
+    def json(self, method: str, path: str, **kw) -> tuple[int, dict]:
+        r = self.request(method, path, **kw)
+        return r.status, json.loads(r.data) if r.data else {}
+
+
+@pytest.fixture(scope="module")
+def raw(cluster):
+    return RawClient(cluster)
