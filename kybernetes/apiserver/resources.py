@@ -15,6 +15,7 @@ import copy
 import datetime as dt
 import logging
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
@@ -201,6 +202,7 @@ class ResourceAPI:
         """Decode a create/update body and check its kind; apply strict field checks."""
         fmt = body_format(content_type)
         kind = expect_kind or resource.kind
+        duplicates: list[str] = []
         if len(raw) > MAX_BODY_BYTES:
             raise errors.request_entity_too_large()
         if fmt == PROTOBUF:
@@ -210,6 +212,12 @@ class ResourceAPI:
                 raise errors.bad_request(f"the object provided is unrecognized (must be of type {kind}): {e}")
         elif fmt in (JSON, YAML, "application/json-seq"):
             obj = self._load_text(raw, fmt, kind)
+            if _may_repeat_keys(raw, obj):
+                # Go's decoder merges repeated keys (and strict mode reports them): redo it that way
+                try:
+                    obj, duplicates = validation.decode_json(raw)
+                except ValueError:
+                    duplicates = []
         else:
             raise errors.unsupported_media_type()
         if not isinstance(obj, dict):
@@ -229,10 +237,7 @@ class ResourceAPI:
             version = body_version.split("/")[-1]
             raise errors.bad_request(f'{body_kind} in version "{version}" cannot be handled as a {kind}: {type_errors[0]}')
         if field_validation in ("Strict", "Warn") and fmt != PROTOBUF:
-            problems = []
-            if fmt == JSON:
-                problems += validation.duplicate_fields(raw)
-            problems += validation.strict_unknown_fields(resource, obj)
+            problems = duplicates + validation.strict_unknown_fields(resource, obj)
             if problems:
                 if field_validation == "Strict":
                     version = body_version.split("/")[-1]
@@ -655,6 +660,24 @@ _CONTINUE_EXPIRED = (
     "results. Continuing with the provided token results in an inconsistent list - objects that were created, "
     "modified, or deleted between the time the first chunk was returned and now may show up in the list."
 )
+
+
+_KEY_TOKEN = re.compile(rb'"\s*:')
+
+
+def _count_keys(value: Any) -> int:
+    if isinstance(value, dict):
+        return len(value) + sum(_count_keys(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_count_keys(v) for v in value)
+    return 0
+
+
+def _may_repeat_keys(raw: bytes, obj: Any) -> bool:
+    """Cheap proof that a JSON body has no repeated keys: every key is a string
+    followed by a colon, so if there are no more `"  :` sequences than parsed
+    keys, nothing repeated. (Strings containing `":` only cause a slow re-check.)"""
+    return len(_KEY_TOKEN.findall(raw)) != _count_keys(obj)
 
 
 def _go_json_error(e: Exception) -> str:

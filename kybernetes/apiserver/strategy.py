@@ -9,7 +9,7 @@ Mirrors upstream's registry strategies (PrepareForCreate / PrepareForUpdate).
 from __future__ import annotations
 
 import copy
-import datetime as dt
+import time
 import uuid
 
 from ..api import validation
@@ -32,8 +32,16 @@ KEEPS_STATUS_ON_CREATE = {("", "nodes"), ("", "persistentvolumes"), ("", "persis
 _SERVER_METADATA = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation")
 
 
+_last_stamp: tuple[int, str] = (0, "")
+
+
 def now_rfc3339() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The current time as Kubernetes writes timestamps (whole seconds, UTC); cached per second."""
+    global _last_stamp
+    second = int(time.time())
+    if _last_stamp[0] != second:
+        _last_stamp = (second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)))
+    return _last_stamp[1]
 
 
 def new_uid() -> str:
