@@ -15,7 +15,6 @@ import base64
 import os
 import signal
 import ssl
-import statistics
 import subprocess
 import sys
 import tempfile

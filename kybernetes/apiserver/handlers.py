@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+from multidict import CIMultiDict
 
 from ..api import errors, selectors
 from ..api.patch import PatchError, json_patch, merge_patch
@@ -27,26 +28,31 @@ from .negotiation import (
     JSON,
     JSON_PATCH,
     MERGE_PATCH,
-    PROTOBUF,
     STRATEGIC_PATCH,
     Output,
     body_format,
     negotiate,
 )
 from .requestinfo import RequestInfo
-from .resources import ResourceAPI, User, _warning_header
+from .resources import ResourceAPI, User, warning_headers
 from .watchcache import Entry
 
 log = logging.getLogger(__name__)
 
+# Kinds that only travel through subresources (they have no storage of their own).
+_SCALE = Resource(group="autoscaling", version="v1", kind="Scale", plural="scale", singular="scale",
+                  namespaced=True, verbs=("get",))
+_BINDING = Resource(group="", version="v1", kind="Binding", plural="bindings", singular="binding",
+                    namespaced=True, verbs=("create",))
 _PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, APPLY_PATCH_YAML, APPLY_PATCH_CBOR)
 _NO_CACHE = {"Cache-Control": "no-cache, private"}
 
 
-def respond(body: bytes, content_type: str, status: int = 200, headers: dict | None = None) -> web.Response:
-    h = dict(_NO_CACHE)
+def respond(body: bytes, content_type: str, status: int = 200,
+            headers: dict | list[tuple[str, str]] | None = None) -> web.Response:
+    h = CIMultiDict(_NO_CACHE)
     if headers:
-        h.update(headers)
+        h.extend(headers.items() if isinstance(headers, dict) else headers)
     h["Content-Type"] = content_type
     return web.Response(body=body, status=status, headers=h)
 
@@ -98,7 +104,7 @@ class ResourceHandlers:
         return negotiate(request.headers.get("Accept"), table_ok=table_ok)
 
     def _render(self, request: web.Request, resource: Resource, result: Entry | dict, status: int = 200,
-                headers: dict | None = None, out: Output | None = None) -> web.Response:
+                headers: list[tuple[str, str]] | None = None, out: Output | None = None) -> web.Response:
         out = out or self._output(request)
         if isinstance(result, Entry):
             body, ct = encoding.single(resource, result, out, include_object=request.query.get("includeObject", "Metadata"))
@@ -133,7 +139,7 @@ class ResourceHandlers:
             out = Output("json")
         pred = self.api._predicate(resource, q)
         namespace = info.namespace if resource.namespaced else ""
-        if info.name:  # legacy /watch/... style is not served; a name here means fieldSelector on name
+        if info.name:  # a watch on one object (GET .../name?watch=true)
             base = pred
             name = info.name
             pred = lambda e: e.name == name and base(e)  # noqa: E731
@@ -257,7 +263,7 @@ class ResourceHandlers:
         raw = await self._read_body(request)
         obj = self.api.decode_body(raw, request.headers.get("Content-Type"), resource, field_validation=fv, warnings=warnings)
         result = await self.api.create(resource, info.namespace, obj, user=user, dry_run=dry_run)
-        headers = {"Warning": ", ".join(_warning_header(warnings))} if warnings else None
+        headers = warning_headers(warnings) if warnings else None
         return self._render(request, resource, result, 201, headers=headers, out=out)
 
     async def _update(self, request: web.Request, info: RequestInfo, resource: Resource, user: User,
@@ -276,7 +282,7 @@ class ResourceHandlers:
             resource, info.namespace, info.name, lambda _old: copy.deepcopy(obj), user=user, dry_run=dry_run,
             subresource=subresource, create_body=copy.deepcopy(obj),
         )
-        headers = {"Warning": ", ".join(_warning_header(warnings))} if warnings else None
+        headers = warning_headers(warnings) if warnings else None
         return self._render(request, resource, result, 201 if created else 200, headers=headers, out=out)
 
     def _patch_fn(self, request: web.Request, raw: bytes, resource: Resource):
@@ -440,8 +446,6 @@ class ResourceHandlers:
 
     async def _scale(self, request: web.Request, info: RequestInfo, resource: Resource, user: User, verb: str) -> web.Response:
         out = self._output(request)
-        if out.format == "table":
-            out = Output("json") if False else out
         if verb == "get":
             entry = self.api.get(resource, info.namespace, info.name)
             scale = self._scale_of(resource, encoding.served(resource, entry))
@@ -459,7 +463,6 @@ class ResourceHandlers:
             patch_fn = None
         else:
             patch_fn, _, _ = self._patch_fn(request, raw, resource)
-        scale_holder: dict = {}
 
         def mutate(old: dict) -> dict:
             scale = self._scale_of(resource, old)
@@ -479,7 +482,6 @@ class ResourceHandlers:
                 new["metadata"]["resourceVersion"] = rv  # becomes a precondition -> 409
             else:
                 new["metadata"].pop("resourceVersion", None)
-            scale_holder["scale"] = updated
             return new
 
         result, _ = await self.api.update(resource, info.namespace, info.name, mutate, user=user, dry_run=dry_run,
@@ -489,23 +491,15 @@ class ResourceHandlers:
 
     def _render_scale(self, request: web.Request, scale: dict, out: Output) -> web.Response:
         if out.format == "table":
-            from ..api.registry import Resource as R
-
-            scale_res = R(group="autoscaling", version="v1", kind="Scale", plural="scale", singular="scale",
-                          namespaced=True, verbs=("get",))
             e = Entry("", scale, int(scale["metadata"].get("resourceVersion") or 0), "", "")
-            body, ct = encoding.single(scale_res, e, out)
+            body, ct = encoding.single(_SCALE, e, out)
             return respond(body, ct)
         body, ct = encoding.encode_dict(scale, out)
         return respond(body, ct)
 
     async def _binding(self, request: web.Request, info: RequestInfo, resource: Resource, user: User) -> web.Response:
         raw = await self._read_body(request)
-        from ..api.registry import Resource as R
-
-        binding_res = R(group="", version="v1", kind="Binding", plural="bindings", singular="binding",
-                        namespaced=True, verbs=("create",))
-        binding = self.api.decode_body(raw, request.headers.get("Content-Type"), binding_res)
+        binding = self.api.decode_body(raw, request.headers.get("Content-Type"), _BINDING)
         target = (binding.get("target") or {}).get("name", "")
         if not target:
             raise errors.invalid_object("Binding", "", info.name, [errors.required("target.name")])

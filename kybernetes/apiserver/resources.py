@@ -21,11 +21,9 @@ from typing import Any, Awaitable, Callable
 
 import orjson
 import yaml
-from aiohttp import web
 
 from ..api import errors, protobuf, selectors, validation
 from ..api.conversion import convert, needs_conversion, storage_api_version
-from ..api.patch import PatchError, json_patch, merge_patch
 from ..api.registry import Registry, Resource
 from ..storage.interface import (
     CompactedError,
@@ -36,17 +34,10 @@ from ..storage.interface import (
 )
 from . import encoding, strategy
 from .negotiation import (
-    APPLY_PATCH_CBOR,
-    APPLY_PATCH_YAML,
     JSON,
-    JSON_PATCH,
-    MERGE_PATCH,
     PROTOBUF,
-    STRATEGIC_PATCH,
     YAML,
-    Output,
     body_format,
-    negotiate,
 )
 from .watchcache import Entry, WatchCache, decode_value, parse_key
 
@@ -101,8 +92,9 @@ def _parse_continue(token: str) -> tuple[int, str]:
         raise errors.bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
 
 
-def _warning_header(messages: list[str]) -> list[str]:
-    return ['299 - "' + m.replace("\\", "\\\\").replace('"', '\\"') + '"' for m in messages]
+def warning_headers(messages: list[str]) -> list[tuple[str, str]]:
+    """One ``Warning: 299 - "..."`` header per message, as upstream sends them."""
+    return [("Warning", '299 - "' + m.replace("\\", "\\\\").replace('"', '\\"') + '"') for m in messages]
 
 
 class ResourceAPI:
@@ -114,14 +106,6 @@ class ResourceAPI:
         self.bookmark_interval = 60.0
 
     # ---------------------------------------------------------------- helpers
-    def _attrs_fn(self, resource: Resource) -> Callable[[dict], dict[str, str]]:
-        group = "" if resource.storage_key == "core/events" else resource.group
-        kind = resource.kind
-
-        def compute(obj: dict) -> dict[str, str]:
-            return selectors.field_attributes(group, kind, obj)
-
-        return compute
 
     def _predicate(self, resource: Resource, query: dict[str, str]) -> Callable[[Entry], bool]:
         label_sel = query.get("labelSelector", "")
@@ -130,7 +114,7 @@ class ResourceAPI:
             ls = selectors.parse_label_selector(label_sel) if label_sel else None
             fs = selectors.parse_field_selector(field_sel) if field_sel else None
             if fs is not None:
-                selectors.validate_field_selector(resource.group, resource.kind, fs)
+                selectors.validate_field_selector(resource.group, resource.kind, fs, namespaced=resource.namespaced)
         except selectors.SelectorError as e:
             raise errors.bad_request(str(e))
         if ls is None and fs is None:
@@ -146,15 +130,16 @@ class ResourceAPI:
 
         return pred
 
-    def _field_attrs_for(self, resource: Resource) -> Callable[[dict], dict[str, str]]:
-        if needs_conversion(resource):
-            to = resource.api_version
+    @staticmethod
+    def _field_attrs_for(resource: Resource) -> Callable[[dict], dict[str, str]]:
+        """Field-selector attributes of a stored object, in the version the request uses."""
+        group, kind, to = resource.group, resource.kind, resource.api_version
+        convert_first = needs_conversion(resource)
 
-            def compute(obj: dict) -> dict[str, str]:
-                return selectors.field_attributes(resource.group, resource.kind, convert(obj, to))
+        def compute(obj: dict) -> dict[str, str]:
+            return selectors.field_attributes(group, kind, convert(obj, to) if convert_first else obj)
 
-            return compute
-        return self._attrs_fn(resource)
+        return compute
 
     def _key(self, resource: Resource, namespace: str, name: str) -> str:
         return resource.key(namespace if resource.namespaced else None, name)

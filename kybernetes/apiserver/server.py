@@ -14,7 +14,6 @@ import ipaddress
 import socket
 import logging
 import ssl
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -134,7 +133,7 @@ def kubectl(request, cluster, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def k8s_client(cluster):
-    from kubernetes import client, config
+    from kubernetes import config
 
     api_client = config.new_client_from_config(config_file=str(cluster.kubeconfig))
     yield api_client
