@@ -218,13 +218,15 @@ class WatchCache:
     def __init__(self) -> None:
         self.caches: dict[str, ResourceCache] = {}
         self.revision = 0
+        self.loaded_revision = 0  # history of every resource is complete after this
         self._waiters: list[tuple[int, asyncio.Future]] = []
 
     def cache(self, storage_key: str) -> ResourceCache:
         c = self.caches.get(storage_key)
         if c is None:
             c = self.caches[storage_key] = ResourceCache(storage_key)
-            c.complete_since = self.revision
+            # no event of this resource has happened since the load (or it would exist)
+            c.complete_since = self.loaded_revision
         return c
 
     def load(self, kvs: Iterable[KeyValue], revision: int) -> None:
@@ -236,7 +238,7 @@ class WatchCache:
             storage_key, ns, name = parsed
             c = self.cache(storage_key)
             c._store(Entry(kv.key, decode_value(kv), kv.mod_revision, ns, name))
-        self.revision = revision
+        self.revision = self.loaded_revision = revision
         for c in self.caches.values():
             c.complete_since = revision
 
