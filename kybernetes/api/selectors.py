@@ -32,6 +32,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from kybernetes.api.errors import APIError
+from kybernetes.api.names import byte_len, label_value_errors, qualified_name_errors
 
 __all__ = [
     "SelectorError",
@@ -124,91 +125,14 @@ def _aggregate(messages: list[str]) -> str:
 # Label key / value validation (k8s.io/apimachinery/pkg/util/validation)
 # --------------------------------------------------------------------------
 
-_QNAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-_QNAME_MSG = (
-    "must consist of alphanumeric characters, '-', '_' or '.', "
-    "and must start and end with an alphanumeric character"
-)
-_QNAME_RE = re.compile(_QNAME_FMT)
-_QNAME_MAX = 63
-
-_LABEL_VALUE_FMT = "(" + _QNAME_FMT + ")?"
-_LABEL_VALUE_MSG = (
-    "a valid label must be an empty string or consist of alphanumeric characters, "
-    "'-', '_' or '.', and must start and end with an alphanumeric character"
-)
-_LABEL_VALUE_RE = re.compile(_LABEL_VALUE_FMT)
-_LABEL_VALUE_MAX = 63
-
-_DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_DNS1123_SUBDOMAIN_FMT = _DNS1123_LABEL_FMT + "(\\." + _DNS1123_LABEL_FMT + ")*"
-_DNS1123_SUBDOMAIN_MSG = (
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
-    "'-' or '.', and must start and end with an alphanumeric character"
-)
-_DNS1123_SUBDOMAIN_RE = re.compile(_DNS1123_SUBDOMAIN_FMT)
-_DNS1123_SUBDOMAIN_MAX = 253
-
-
-def _regex_error(msg: str, fmt: str, *examples: str) -> str:
-    if not examples:
-        return msg + " (regex used for validation is '" + fmt + "')"
-    msg += " (e.g. "
-    for i, ex in enumerate(examples):
-        if i > 0:
-            msg += " or "
-        msg += "'" + ex + "', "
-    return msg + "regex used for validation is '" + fmt + "')"
-
-
-def _byte_len(s: str) -> int:
-    return len(s) if s.isascii() else len(s.encode("utf-8", "surrogatepass"))
-
-
-def _is_dns1123_subdomain(value: str) -> list[str]:
-    errs = []
-    if _byte_len(value) > _DNS1123_SUBDOMAIN_MAX:
-        errs.append(f"must be no more than {_DNS1123_SUBDOMAIN_MAX} characters")
-    if not _DNS1123_SUBDOMAIN_RE.fullmatch(value):
-        errs.append(_regex_error(_DNS1123_SUBDOMAIN_MSG, _DNS1123_SUBDOMAIN_FMT, "example.com"))
-    return errs
-
-
 def is_qualified_name(value: str) -> list[str]:
-    """Upstream ``validation.IsQualifiedName``: the rules for label keys."""
-    errs: list[str] = []
-    parts = value.split("/")
-    if len(parts) == 1:
-        name = parts[0]
-    elif len(parts) == 2:
-        prefix, name = parts
-        if not prefix:
-            errs.append("prefix part must be non-empty")
-        else:
-            errs.extend("prefix part " + m for m in _is_dns1123_subdomain(prefix))
-    else:
-        return [
-            "a qualified name "
-            + _regex_error(_QNAME_MSG, _QNAME_FMT, "MyName", "my.name", "123-abc")
-            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
-        ]
-    if not name:
-        errs.append("name part must be non-empty")
-    elif _byte_len(name) > _QNAME_MAX:
-        errs.append(f"name part must be no more than {_QNAME_MAX} characters")
-    if not _QNAME_RE.fullmatch(name):
-        errs.append("name part " + _regex_error(_QNAME_MSG, _QNAME_FMT, "MyName", "my.name", "123-abc"))
-    return errs
+    """Upstream ``validation.IsQualifiedName``: the rules for label keys (length in UTF-8 bytes)."""
+    return qualified_name_errors(value, byte_len)
 
 
 def is_valid_label_value(value: str) -> list[str]:
-    """Upstream ``validation.IsValidLabelValue``."""
-    errs = []
-    if _byte_len(value) > _LABEL_VALUE_MAX:
-        errs.append(f"must be no more than {_LABEL_VALUE_MAX} characters")
-    if not _LABEL_VALUE_RE.fullmatch(value):
-        errs.append(_regex_error(_LABEL_VALUE_MSG, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
-    return errs
+    """Upstream ``validation.IsValidLabelValue`` (length in UTF-8 bytes)."""
+    return label_value_errors(value, byte_len)
 
 
 _INT64_RE = re.compile(r"[+-]?[0-9]+")

@@ -611,22 +611,14 @@ def _format_endpoints(ep: dict) -> str:
     limit, more, count = 3, False, 0
     for ss in subsets:
         addresses = ss.get("addresses") or []
-        ports = ss.get("ports") or []
-        if not ports:
+        for port in ss.get("ports") or [None]:  # no ports: the bare IPs, once
             count += len(addresses)
             for a in addresses:
                 if len(items) == limit:
                     more = True
                     break
-                items.append(a.get("ip", ""))
-            continue
-        for port in ports:
-            count += len(addresses)
-            for a in addresses:
-                if len(items) == limit:
-                    more = True
-                    break
-                items.append(_join_host_port(a.get("ip", ""), port.get("port", 0)))
+                ip = a.get("ip", "")
+                items.append(ip if port is None else _join_host_port(ip, port.get("port", 0)))
     ret = ",".join(items)
     return f"{ret} + {count - limit} more..." if more else ret
 
@@ -847,6 +839,11 @@ def _print_resource_quota(obj: dict, now: datetime) -> list:
 # apps/v1
 
 
+def _ready_of_desired(obj: dict) -> str:
+    """The READY cell of Deployments and StatefulSets: ``readyReplicas/replicas``."""
+    return f"{int(_get(obj, 'status', 'readyReplicas', default=0))}/{int(_get(obj, 'spec', 'replicas', default=1))}"
+
+
 @_printer("apps", "Deployment",
           _NAME,
           _col("Ready", "string", "Number of the pod with ready state"),
@@ -860,9 +857,7 @@ def _print_deployment(obj: dict, now: datetime) -> list:
     except _SelectorError:
         selector = "<invalid>"
     names, images = _containers(_get(obj, "spec", "template", "spec"))
-    return [_name(obj),
-            f"{int(_get(obj, 'status', 'readyReplicas', default=0))}/{int(_get(obj, 'spec', 'replicas', default=1))}",
-            int(_get(obj, "status", "updatedReplicas", default=0)),
+    return [_name(obj), _ready_of_desired(obj), int(_get(obj, "status", "updatedReplicas", default=0)),
             int(_get(obj, "status", "availableReplicas", default=0)), _age(obj, now), names, images, selector]
 
 
@@ -906,9 +901,7 @@ def _print_daemonset(obj: dict, now: datetime) -> list:
           _AGE, _CONTAINERS, _IMAGES)
 def _print_statefulset(obj: dict, now: datetime) -> list:
     names, images = _containers(_get(obj, "spec", "template", "spec"))
-    return [_name(obj),
-            f"{int(_get(obj, 'status', 'readyReplicas', default=0))}/{int(_get(obj, 'spec', 'replicas', default=1))}",
-            _age(obj, now), names, images]
+    return [_name(obj), _ready_of_desired(obj), _age(obj, now), names, images]
 
 
 def _go_group_kind(api_version: str, kind: str) -> str:
@@ -1014,9 +1007,10 @@ def _hpa_metrics(specs: list, statuses: list) -> str:
 
     for i, spec in enumerate(specs):
         mtype = spec.get("type")
-        if mtype == "External":
-            target = _get(spec, "external", "target", default={}) or {}
-            cur = status_of(i, "external")
+        if mtype in ("External", "Object"):
+            key = "external" if mtype == "External" else "object"
+            target = _get(spec, key, "target", default={}) or {}
+            cur = status_of(i, key)
             if target.get("averageValue") is not None:
                 current = "<unknown>"
                 if cur is not None and _get(cur, "current", "averageValue") is not None:
@@ -1029,17 +1023,6 @@ def _hpa_metrics(specs: list, statuses: list) -> str:
             cur = status_of(i, "pods")
             current = "<unknown>" if cur is None else format_quantity(_get(cur, "current", "averageValue"))
             items.append(f"{current}/{format_quantity(_get(spec, 'pods', 'target', 'averageValue'))}")
-        elif mtype == "Object":
-            target = _get(spec, "object", "target", default={}) or {}
-            cur = status_of(i, "object")
-            if target.get("averageValue") is not None:
-                current = "<unknown>"
-                if cur is not None and _get(cur, "current", "averageValue") is not None:
-                    current = format_quantity(cur["current"]["averageValue"])
-                items.append(f"{current}/{format_quantity(target['averageValue'])} (avg)")
-            else:
-                current = "<unknown>" if cur is None else format_quantity(_get(cur, "current", "value"))
-                items.append(f"{current}/{format_quantity(target.get('value'))}")
         elif mtype in ("Resource", "ContainerResource"):
             key = "resource" if mtype == "Resource" else "containerResource"
             source = spec.get(key) or {}

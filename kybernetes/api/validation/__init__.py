@@ -196,33 +196,26 @@ def prepare_create(resource: Resource, obj: dict) -> None:
     if not isinstance(obj, dict):
         return
     if g == "" and k == "Namespace":
-        spec = obj.get("spec")
-        if not isinstance(spec, dict):
-            spec = {}
-            obj["spec"] = spec
+        spec = meta.sub(obj, "spec")
         fins = spec.get("finalizers")
         if not isinstance(fins, list) or not fins:
             spec["finalizers"] = ["kubernetes"]
         elif "kubernetes" not in fins:
             fins.append("kubernetes")
     elif g == "apps" and k == "DaemonSet":
-        m = obj.get("metadata")
-        if not isinstance(m, dict):
-            m = {}
-            obj["metadata"] = m
-        ann = m.get("annotations")
-        if not isinstance(ann, dict):
-            ann = {}
-            m["annotations"] = ann
-        try:
-            cur = int(ann.get(DS_TEMPLATE_GENERATION, "0"))
-        except ValueError:
-            cur = 0
-        if cur < 1:
+        ann = meta.sub(meta.sub(obj, "metadata"), "annotations")
+        if _ds_template_generation(ann) < 1:
             ann[DS_TEMPLATE_GENERATION] = "1"
 
 
 DS_TEMPLATE_GENERATION = "deprecated.daemonset.template.generation"
+
+
+def _ds_template_generation(ann: dict) -> int:
+    try:
+        return int(ann.get(DS_TEMPLATE_GENERATION, "0"))
+    except ValueError:
+        return 0
 
 
 def prepare_update(resource: Resource, obj: dict, old: dict) -> None:
@@ -231,18 +224,8 @@ def prepare_update(resource: Resource, obj: dict, old: dict) -> None:
         new_tpl = _d(obj.get("spec")).get("template")
         old_tpl = _d(old.get("spec")).get("template")
         old_ann = _d(_d(old.get("metadata")).get("annotations"))
-        try:
-            old_gen = int(old_ann.get(DS_TEMPLATE_GENERATION, "0"))
-        except ValueError:
-            old_gen = 0
-        m = obj.get("metadata")
-        if not isinstance(m, dict):
-            m = {}
-            obj["metadata"] = m
-        ann = m.get("annotations")
-        if not isinstance(ann, dict):
-            ann = {}
-            m["annotations"] = ann
+        old_gen = _ds_template_generation(old_ann)
+        ann = meta.sub(meta.sub(obj, "metadata"), "annotations")
         if core._strip_nulls(new_tpl) != core._strip_nulls(old_tpl):
             ann[DS_TEMPLATE_GENERATION] = str(old_gen + 1)
         elif DS_TEMPLATE_GENERATION in old_ann:

@@ -16,7 +16,7 @@ from . import fielderr as fe
 from . import names
 from .common import selector_matches, selector_parses, validate_label_selector
 from .core import dns_subdomain, validate_pod_template_spec, _strip_nulls
-from .meta import d, i, lst, s, validate_object_meta, validate_object_meta_update
+from .meta import d, i, lst, s, sub, validate_object_meta, validate_object_meta_update
 from .common import nonnegative
 
 CONTROLLER_UID = "batch.kubernetes.io/controller-uid"
@@ -32,31 +32,12 @@ def generate_selector(job: dict) -> None:
         return
     meta = d(job.get("metadata"))
     name, uid = s(meta.get("name")), s(meta.get("uid"))
-    tpl = spec.get("template")
-    if type(tpl) is not dict:
-        tpl = {}
-        spec["template"] = tpl
-    tmeta = tpl.get("metadata")
-    if type(tmeta) is not dict:
-        tmeta = {}
-        tpl["metadata"] = tmeta
-    labels = tmeta.get("labels")
-    if type(labels) is not dict:
-        labels = {}
-        tmeta["labels"] = labels
+    labels = sub(sub(sub(spec, "template"), "metadata"), "labels")
     for key in (LEGACY_JOB_NAME, JOB_NAME):
         labels.setdefault(key, name)
     for key in (LEGACY_CONTROLLER_UID, CONTROLLER_UID):
         labels.setdefault(key, uid)
-    sel = spec.get("selector")
-    if type(sel) is not dict:
-        sel = {}
-        spec["selector"] = sel
-    ml = sel.get("matchLabels")
-    if type(ml) is not dict:
-        ml = {}
-        sel["matchLabels"] = ml
-    ml.setdefault(CONTROLLER_UID, uid)
+    sub(sub(spec, "selector"), "matchLabels").setdefault(CONTROLLER_UID, uid)
     # what a read-back shows: Job defaulting copies template labels to unlabelled jobs
     if not meta.get("labels") and isinstance(job.get("metadata"), dict):
         job["metadata"]["labels"] = dict(labels)

@@ -65,9 +65,7 @@ def dns1123_subdomain(value: str, path: str, errs: list[Cause]) -> None:
         errs.append(fe.invalid(path, value, msg))
 
 
-def qualified_name(value: str, path: str, errs: list[Cause]) -> None:
-    for msg in names.is_qualified_name(value):
-        errs.append(fe.invalid(path, value, msg))
+qualified_name = validate_label_name
 
 
 def name_with(fn, value: str, path: str, errs: list[Cause]) -> None:
@@ -411,6 +409,11 @@ def _volume_source(v: dict, path: str, vol_name: str, pod_meta: dict | None, err
         n += 1
         return d(src)
 
+    def required(src: dict, source: str, *keys: str) -> None:
+        for key in keys:
+            if not s(src.get(key)):
+                errs.append(fe.required(f"{path}.{source}.{key}"))
+
     src = one("emptyDir")
     if src is not None:
         sl = parse_qty(src.get("sizeLimit"))
@@ -428,65 +431,49 @@ def _volume_source(v: dict, path: str, vol_name: str, pod_meta: dict | None, err
                 errs.append(fe.not_supported(path + ".hostPath.type", t, HOST_PATH_TYPES))
     src = one("gitRepo")
     if src is not None:
-        if not s(src.get("repository")):
-            errs.append(fe.required(path + ".gitRepo.repository"))
+        required(src, "gitRepo", "repository")
         local_descending_path(s(src.get("directory")), path + ".gitRepo.directory", errs)
     src = one("gcePersistentDisk")
     if src is not None:
-        if not s(src.get("pdName")):
-            errs.append(fe.required(path + ".persistentDisk.pdName"))
+        required(src, "persistentDisk", "pdName")
         part = i(src.get("partition"))
         if part < 0 or part > 255:
             errs.append(fe.invalid(path + ".persistentDisk.partition", part, names.inclusive_range_error(1, 255)))
     src = one("awsElasticBlockStore")
     if src is not None:
-        if not s(src.get("volumeID")):
-            errs.append(fe.required(path + ".awsElasticBlockStore.volumeID"))
+        required(src, "awsElasticBlockStore", "volumeID")
     src = one("secret")
     if src is not None:
-        if not s(src.get("secretName")):
-            errs.append(fe.required(path + ".secret.secretName"))
+        required(src, "secret", "secretName")
         _file_mode(src.get("defaultMode"), path + ".secret.defaultMode", errs)
         for j, kp in enumerate(lst(src.get("items"))):
             _key_to_path(d(kp), f"{path}.secret.items[{j}]", errs)
     src = one("nfs")
     if src is not None:
-        if not s(src.get("server")):
-            errs.append(fe.required(path + ".nfs.server"))
-        if not s(src.get("path")):
-            errs.append(fe.required(path + ".nfs.path"))
+        required(src, "nfs", "server", "path")
         if not s(src.get("path")).startswith("/"):
             errs.append(fe.invalid(path + ".nfs.path", s(src.get("path")), "must be an absolute path"))
     src = one("iscsi")
     if src is not None:
-        if not s(src.get("targetPortal")):
-            errs.append(fe.required(path + ".iscsi.targetPortal"))
-        if not s(src.get("iqn")):
-            errs.append(fe.required(path + ".iscsi.iqn"))
+        required(src, "iscsi", "targetPortal", "iqn")
     src = one("glusterfs")
     if src is not None:
-        if not s(src.get("endpoints")):
-            errs.append(fe.required(path + ".glusterfs.endpoints"))
-        if not s(src.get("path")):
-            errs.append(fe.required(path + ".glusterfs.path"))
+        required(src, "glusterfs", "endpoints", "path")
     src = one("flocker")
     if src is not None:
         if not s(src.get("datasetName")) and not s(src.get("datasetUUID")):
             errs.append(fe.required(path + ".flocker", "one of datasetName and datasetUUID is required"))
     src = one("persistentVolumeClaim")
     if src is not None:
-        if not s(src.get("claimName")):
-            errs.append(fe.required(path + ".persistentVolumeClaim.claimName"))
+        required(src, "persistentVolumeClaim", "claimName")
     src = one("rbd")
     if src is not None:
         if not lst(src.get("monitors")):
             errs.append(fe.required(path + ".rbd.monitors"))
-        if not s(src.get("image")):
-            errs.append(fe.required(path + ".rbd.image"))
+        required(src, "rbd", "image")
     src = one("cinder")
     if src is not None:
-        if not s(src.get("volumeID")):
-            errs.append(fe.required(path + ".cinder.volumeID"))
+        required(src, "cinder", "volumeID")
     src = one("cephfs")
     if src is not None:
         if not lst(src.get("monitors")):
@@ -495,8 +482,7 @@ def _volume_source(v: dict, path: str, vol_name: str, pod_meta: dict | None, err
     if src is not None:
         if not s(src.get("registry")):
             errs.append(fe.required(path + ".quobyte.registry", "must be a host:port pair or multiple pairs separated by commas"))
-        if not s(src.get("volume")):
-            errs.append(fe.required(path + ".quobyte.volume"))
+        required(src, "quobyte", "volume")
     src = v.get("downwardAPI")
     if src is not None:
         if n > 0:
@@ -513,51 +499,37 @@ def _volume_source(v: dict, path: str, vol_name: str, pod_meta: dict | None, err
             errs.append(fe.required(path + ".fc.targetWWNs", "must specify either targetWWNs or wwids, but not both"))
     src = one("flexVolume")
     if src is not None:
-        if not s(src.get("driver")):
-            errs.append(fe.required(path + ".flexVolume.driver"))
+        required(src, "flexVolume", "driver")
     src = one("configMap")
     if src is not None:
-        if not s(src.get("name")):
-            errs.append(fe.required(path + ".configMap.name"))
+        required(src, "configMap", "name")
         _file_mode(src.get("defaultMode"), path + ".configMap.defaultMode", errs)
         for j, kp in enumerate(lst(src.get("items"))):
             _key_to_path(d(kp), f"{path}.configMap.items[{j}]", errs)
     src = one("azureFile")
     if src is not None:
-        if not s(src.get("secretName")):
-            errs.append(fe.required(path + ".azureFile.secretName"))
-        if not s(src.get("shareName")):
-            errs.append(fe.required(path + ".azureFile.shareName"))
+        required(src, "azureFile", "secretName", "shareName")
     src = one("vsphereVolume")
     if src is not None:
-        if not s(src.get("volumePath")):
-            errs.append(fe.required(path + ".vsphereVolume.volumePath"))
+        required(src, "vsphereVolume", "volumePath")
     src = one("photonPersistentDisk")
     if src is not None:
-        if not s(src.get("pdID")):
-            errs.append(fe.required(path + ".photonPersistentDisk.pdID"))
+        required(src, "photonPersistentDisk", "pdID")
     src = one("portworxVolume")
     if src is not None:
-        if not s(src.get("volumeID")):
-            errs.append(fe.required(path + ".portworxVolume.volumeID"))
+        required(src, "portworxVolume", "volumeID")
     src = one("azureDisk")
     if src is not None:
-        if not s(src.get("diskName")):
-            errs.append(fe.required(path + ".azureDisk.diskName"))
-        if not s(src.get("diskURI")):
-            errs.append(fe.required(path + ".azureDisk.diskURI"))
+        required(src, "azureDisk", "diskName", "diskURI")
     src = one("storageos")
     if src is not None:
-        if not s(src.get("volumeName")):
-            errs.append(fe.required(path + ".storageos.volumeName"))
+        required(src, "storageos", "volumeName")
     src = one("projected")
     if src is not None:
         _projected(src, path + ".projected", errs)
     src = one("scaleIO")
     if src is not None:
-        for key in ("gateway", "system", "volumeName"):
-            if not s(src.get(key)):
-                errs.append(fe.required(f"{path}.scaleIO.{key}"))
+        required(src, "scaleIO", "gateway", "system", "volumeName")
     src = one("csi")
     if src is not None:
         if not s(src.get("driver")):
@@ -580,8 +552,7 @@ def _volume_source(v: dict, path: str, vol_name: str, pod_meta: dict | None, err
                 errs.append(fe.invalid(path + ".name", vol_name, f"PVC name {fe.go_quote(pvc_name)}: {msg}"))
     src = one("image")
     if src is not None:
-        if not s(src.get("reference")):
-            errs.append(fe.required(path + ".image.reference"))
+        required(src, "image", "reference")
         pp = src.get("pullPolicy")
         if pp is not None and pp not in ("Always", "IfNotPresent", "Never"):
             errs.append(fe.not_supported(path + ".image.pullPolicy", pp, ["Always", "IfNotPresent", "Never"]))

@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from . import schema
+from .meta import sub as _sub
 
 DEFAULT_GRACE = 30
 TERMINATION_MESSAGE_PATH = "/dev/termination-log"
@@ -32,14 +33,6 @@ TERMINATION_MESSAGE_PATH = "/dev/termination-log"
 
 def _d(x: Any) -> dict | None:
     return x if type(x) is dict else None
-
-
-def _sub(parent: dict, key: str) -> dict:
-    v = parent.get(key)
-    if type(v) is not dict:
-        v = {}
-        parent[key] = v
-    return v
 
 
 def _list(x: Any) -> list:
@@ -257,10 +250,7 @@ def _requests_from_limits(containers: Any) -> None:
         limits = _d(res.get("limits"))
         if limits is None:
             continue
-        req = res.get("requests")
-        if type(req) is not dict:
-            req = {}
-            res["requests"] = req
+        req = _sub(res, "requests")
         for k, v in limits.items():
             if k not in req:
                 req[k] = v
@@ -380,11 +370,7 @@ def namespace(obj: dict) -> None:
     meta = _sub(obj, "metadata")
     name = meta.get("name")
     if name:
-        labels = meta.get("labels")
-        if type(labels) is not dict:
-            labels = {}
-            meta["labels"] = labels
-        labels["kubernetes.io/metadata.name"] = name
+        _sub(meta, "labels")["kubernetes.io/metadata.name"] = name
     status = _d(obj.get("status"))
     if status is None:
         obj["status"] = {"phase": "Active"}
@@ -440,14 +426,8 @@ def limit_range(obj: dict) -> None:
     for item in _list(spec.get("limits") if spec else None):
         if type(item) is not dict or item.get("type") != "Container":
             continue
-        default = item.get("default")
-        if type(default) is not dict:
-            default = {}
-            item["default"] = default
-        dreq = item.get("defaultRequest")
-        if type(dreq) is not dict:
-            dreq = {}
-            item["defaultRequest"] = dreq
+        default = _sub(item, "default")
+        dreq = _sub(item, "defaultRequest")
         for k, v in (_d(item.get("max")) or {}).items():
             default.setdefault(k, v)
         for k, v in default.items():
@@ -458,15 +438,20 @@ def limit_range(obj: dict) -> None:
 
 # --- apps ----------------------------------------------------------------------------------------
 
+def _rolling_update(spec: dict, key: str) -> dict | None:
+    """Default ``spec[key].type`` to RollingUpdate; its ``rollingUpdate`` when that is the type, else None."""
+    strategy = _sub(spec, key)
+    if not strategy.get("type"):
+        strategy["type"] = "RollingUpdate"
+    return _sub(strategy, "rollingUpdate") if strategy["type"] == "RollingUpdate" else None
+
+
 def deployment(obj: dict) -> None:
     spec = _sub(obj, "spec")
     if spec.get("replicas") is None:
         spec["replicas"] = 1
-    strategy = _sub(spec, "strategy")
-    if not strategy.get("type"):
-        strategy["type"] = "RollingUpdate"
-    if strategy["type"] == "RollingUpdate":
-        ru = _sub(strategy, "rollingUpdate")
+    ru = _rolling_update(spec, "strategy")
+    if ru is not None:
         if ru.get("maxUnavailable") is None:
             ru["maxUnavailable"] = "25%"
         if ru.get("maxSurge") is None:
@@ -489,11 +474,8 @@ def stateful_set(obj: dict) -> None:
     spec = _sub(obj, "spec")
     if not spec.get("podManagementPolicy"):
         spec["podManagementPolicy"] = "OrderedReady"
-    us = _sub(spec, "updateStrategy")
-    if not us.get("type"):
-        us["type"] = "RollingUpdate"
-    if us["type"] == "RollingUpdate":
-        ru = _sub(us, "rollingUpdate")
+    ru = _rolling_update(spec, "updateStrategy")
+    if ru is not None:
         if ru.get("partition") is None:
             ru["partition"] = 0
     if spec.get("replicas") is None:
@@ -516,11 +498,8 @@ def stateful_set(obj: dict) -> None:
 
 def daemon_set(obj: dict) -> None:
     spec = _sub(obj, "spec")
-    us = _sub(spec, "updateStrategy")
-    if not us.get("type"):
-        us["type"] = "RollingUpdate"
-    if us["type"] == "RollingUpdate":
-        ru = _sub(us, "rollingUpdate")
+    ru = _rolling_update(spec, "updateStrategy")
+    if ru is not None:
         if ru.get("maxUnavailable") is None:
             ru["maxUnavailable"] = 1
         if ru.get("maxSurge") is None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ..errors import Cause
+from ..selectors import go_quote  # Go's strconv.Quote (%q), shared with label selector errors
 
 INVALID = "FieldValueInvalid"
 REQUIRED = "FieldValueRequired"
@@ -37,32 +38,6 @@ class GoValue:
 
     def __str__(self) -> str:
         return self.text
-
-
-_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v", "\\": "\\\\", '"': '\\"'}
-
-
-def go_quote(s: str) -> str:
-    """Go's strconv.Quote (``%q``)."""
-    if s.isascii() and s.isprintable() and '"' not in s and "\\" not in s:
-        return '"' + s + '"'
-    out = ['"']
-    for ch in s:
-        e = _ESCAPES.get(ch)
-        if e is not None:
-            out.append(e)
-        elif ch.isprintable() or ch == " ":
-            out.append(ch)
-        else:
-            cp = ord(ch)
-            if cp < 0x80:
-                out.append(f"\\x{cp:02x}")
-            elif cp < 0x10000:
-                out.append(f"\\u{cp:04x}")
-            else:
-                out.append(f"\\U{cp:08x}")
-    out.append('"')
-    return "".join(out)
 
 
 def render(value: Any) -> str:

@@ -30,6 +30,15 @@ def lst(x: Any) -> list:
     return x if isinstance(x, list) else []
 
 
+def sub(parent: dict, key: str) -> dict:
+    """``parent[key]`` as a dict to fill in: a new empty one replaces anything else first."""
+    v = parent.get(key)
+    if type(v) is not dict:
+        v = {}
+        parent[key] = v
+    return v
+
+
 def s(x: Any) -> str:
     return x if isinstance(x, str) else ""
 
