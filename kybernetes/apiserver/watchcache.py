@@ -209,7 +209,13 @@ class ResourceCache:
             dropped = self.history.popleft()
             self.complete_since = dropped.rv
         for w in list(self.watchers):
-            w.offer(ev)
+            try:
+                w.offer(ev)
+            except Exception:
+                # One broken watcher (a selector or encoder bug) must not stop the
+                # cache from applying the rest of the batch: drop that watcher only.
+                log.exception("closing a watcher of %s that failed on an event", self.storage_key)
+                w.close()
 
 
 class WatchCache:

@@ -114,3 +114,20 @@ def test_watch_cache_replays_and_translates_selector_transitions():
     assert [(ev.type, ev.entry.obj["metadata"]["resourceVersion"]) for ev in replay] == [("DELETED", "13")]
     with pytest.raises(ValueError):
         cache.watch("core/configmaps", namespace="", predicate=lambda e: True, since=5)
+
+
+def test_a_failing_watcher_is_closed_and_the_cache_stays_consistent():
+    cache = WatchCache()
+    cache.load([], 1)
+
+    def explode(entry):
+        raise RuntimeError("selector bug")
+
+    bad, _ = cache.watch("core/configmaps", namespace="", predicate=explode, since=None)
+    good, _ = cache.watch("core/configmaps", namespace="", predicate=lambda e: True, since=None)
+    obj = {"kind": "ConfigMap", "apiVersion": "v1", "metadata": {"name": "a", "namespace": "ns"}}
+    cache.apply([Event("PUT", _kv("/registry/core/configmaps/ns/a", obj, 2), None),
+                 Event("PUT", _kv("/registry/core/configmaps/ns/b", obj, 3), None)])
+    assert bad.closed and not good.closed
+    assert good.queue.qsize() == 2
+    assert [e.name for e in cache.cache("core/configmaps").entries()] == ["a", "b"]
