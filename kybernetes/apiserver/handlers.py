@@ -18,10 +18,10 @@ import orjson
 from aiohttp import web
 from multidict import CIMultiDict
 
-from ..api import errors, selectors
+from ..api import errors, selectors, tables
 from ..api.patch import PatchError, json_patch, merge_patch
 from ..api.registry import Resource
-from . import encoding
+from . import encoding, reviews
 from .negotiation import (
     APPLY_PATCH_CBOR,
     APPLY_PATCH_YAML,
@@ -67,8 +67,9 @@ def status_success(details: dict | None = None, code: int = 200) -> dict:
 
 
 class ResourceHandlers:
-    def __init__(self, api: ResourceAPI) -> None:
+    def __init__(self, api: ResourceAPI, authorize: reviews.Authorizer) -> None:
         self.api = api
+        self.authorize = authorize
 
     # ------------------------------------------------------------- dispatch
     async def handle(self, request: web.Request, info: RequestInfo, resource: Resource, user: User) -> web.StreamResponse:
@@ -77,6 +78,8 @@ class ResourceHandlers:
             raise errors.APIError(404, "NotFound", "the server could not find the requested resource", details={})
         if info.subresource:
             return await self._subresource(request, info, resource, user)
+        if resource.verbs == ("create",) and verb == "create" and not info.name:
+            return await self._create_only(request, info, resource, user)
         if verb not in resource.verbs and not (verb == "watch" and "list" in resource.verbs and "watch" in resource.verbs):
             raise errors.method_not_allowed()
         if verb == "get":
@@ -100,33 +103,40 @@ class ResourceHandlers:
         raise errors.method_not_allowed()
 
     @staticmethod
-    def _output(request: web.Request, *, table_ok: bool = True) -> Output:
+    def _output(request: web.Request, resource: Resource | None = None) -> Output:
+        table_ok = resource is None or tables.supports_table(resource)
         return negotiate(request.headers.get("Accept"), table_ok=table_ok)
 
     def _render(self, request: web.Request, resource: Resource, result: Entry | dict, status: int = 200,
                 headers: list[tuple[str, str]] | None = None, out: Output | None = None) -> web.Response:
-        out = out or self._output(request)
-        if isinstance(result, Entry):
-            body, ct = encoding.single(resource, result, out, include_object=request.query.get("includeObject", "Metadata"))
-        else:
-            obj = result
-            if out.format == "table":
-                e = Entry("", obj, int(obj.get("metadata", {}).get("resourceVersion") or 0), "", "")
-                body, ct = encoding.single(resource, e, out)
-            elif out.format == "partial":
-                body, ct = orjson.dumps(encoding.partial_metadata(obj, out.version)), JSON
-            else:
-                body, ct = encoding.encode_dict(obj, out)
+        out = out or self._output(request, resource)
+        if not isinstance(result, Entry):  # a dry run's object, never stored
+            rv = int(result.get("metadata", {}).get("resourceVersion") or 0)
+            result = Entry("", result, rv, "", "")
+        body, ct = encoding.single(resource, result, out, include_object=request.query.get("includeObject", "Metadata"))
         return respond(body, ct, status, headers)
+
+    async def _create_only(self, request: web.Request, info: RequestInfo, resource: Resource, user: User) -> web.Response:
+        """Reviews are answered, never stored; a core/v1 Binding binds the pod it names."""
+        out = self._output(request, resource)
+        raw = await self._read_body(request)
+        body = self.api.decode_body(raw, request.headers.get("Content-Type"), resource)
+        if (resource.group, resource.plural) == ("", "bindings"):
+            pods = self.api.registry.get("", "v1", "pods")
+            name = (body.get("metadata") or {}).get("name", "")
+            return await self._bind(request, info.namespace, name, body, pods, user)
+        answer = reviews.review(resource, body, user=user, namespace=info.namespace, authorize=self.authorize)
+        b, ct = encoding.encode_dict(answer, out)
+        return respond(b, ct, 201)
 
     # ---------------------------------------------------------------- reads
     def _get(self, request: web.Request, info: RequestInfo, resource: Resource) -> web.Response:
-        out = self._output(request)
+        out = self._output(request, resource)
         entry = self.api.get(resource, info.namespace, info.name)
         return self._render(request, resource, entry, out=out)
 
     async def _list(self, request: web.Request, info: RequestInfo, resource: Resource) -> web.Response:
-        out = self._output(request)
+        out = self._output(request, resource)
         entries, meta = await self.api.list(resource, info.namespace, request.query)
         body, ct = encoding.list_body(resource, entries, out, list_meta=meta,
                                       include_object=request.query.get("includeObject", "Metadata"))
@@ -134,7 +144,7 @@ class ResourceHandlers:
 
     async def _watch(self, request: web.Request, info: RequestInfo, resource: Resource) -> web.StreamResponse:
         q = request.query
-        out = self._output(request)
+        out = self._output(request, resource)
         if out.format == "yaml":
             out = Output("json")
         pred = self.api._predicate(resource, q)
@@ -258,7 +268,7 @@ class ResourceHandlers:
         q = request.query
         dry_run = self.api._dry_run(q, "CreateOptions")
         fv = self.api._field_validation(q, "CreateOptions")
-        out = self._output(request)
+        out = self._output(request, resource)
         warnings: list[str] = []
         raw = await self._read_body(request)
         obj = self.api.decode_body(raw, request.headers.get("Content-Type"), resource, field_validation=fv, warnings=warnings)
@@ -271,7 +281,7 @@ class ResourceHandlers:
         q = request.query
         dry_run = self.api._dry_run(q, "UpdateOptions")
         fv = self.api._field_validation(q, "UpdateOptions")
-        out = self._output(request)
+        out = self._output(request, resource)
         warnings: list[str] = []
         raw = await self._read_body(request)
         obj = self.api.decode_body(raw, request.headers.get("Content-Type"), resource, field_validation=fv, warnings=warnings)
@@ -328,7 +338,7 @@ class ResourceHandlers:
         q = request.query
         dry_run = self.api._dry_run(q, "PatchOptions")
         self.api._field_validation(q, "PatchOptions")
-        out = self._output(request)
+        out = self._output(request, resource)
         raw = await self._read_body(request)
         mutate, ct, patch = self._patch_fn(request, raw, resource)
         if ct == APPLY_PATCH_YAML and not q.get("fieldManager"):
@@ -380,7 +390,7 @@ class ResourceHandlers:
     async def _delete(self, request: web.Request, info: RequestInfo, resource: Resource, user: User) -> web.Response:
         options = await self._delete_options(request)
         dry_run = self.api._dry_run(request.query, "DeleteOptions") or options.get("dryRun") == ["All"]
-        out = self._output(request)
+        out = self._output(request, resource)
         result, details = await self.api.delete(resource, info.namespace, info.name, options, user=user, dry_run=dry_run)
         if result is None:
             return respond(orjson.dumps(status_success(details)), JSON)
@@ -389,7 +399,7 @@ class ResourceHandlers:
     async def _deletecollection(self, request: web.Request, info: RequestInfo, resource: Resource, user: User) -> web.Response:
         options = await self._delete_options(request)
         dry_run = self.api._dry_run(request.query, "DeleteOptions") or options.get("dryRun") == ["All"]
-        out = self._output(request)
+        out = self._output(request, resource)
         query = {k: v for k, v in request.query.items() if k in ("labelSelector", "fieldSelector")}
         entries, meta = await self.api.list(resource, info.namespace, query)
         deleted: list[dict] = []
@@ -423,7 +433,9 @@ class ResourceHandlers:
         if sub.name == "scale":
             return await self._scale(request, info, resource, user, verb)
         if sub.name == "binding" and verb == "create":
-            return await self._binding(request, info, resource, user)
+            raw = await self._read_body(request)
+            binding = self.api.decode_body(raw, request.headers.get("Content-Type"), _BINDING)
+            return await self._bind(request, info.namespace, info.name, binding, resource, user)
         raise errors.APIError(404, "NotFound", "the server could not find the requested resource", details={})
 
     def _scale_of(self, resource: Resource, obj: dict) -> dict:
@@ -445,7 +457,7 @@ class ResourceHandlers:
                 "spec": {"replicas": spec.get("replicas", 0)}, "status": st}
 
     async def _scale(self, request: web.Request, info: RequestInfo, resource: Resource, user: User, verb: str) -> web.Response:
-        out = self._output(request)
+        out = self._output(request, resource)
         if verb == "get":
             entry = self.api.get(resource, info.namespace, info.name)
             scale = self._scale_of(resource, encoding.served(resource, entry))
@@ -497,21 +509,19 @@ class ResourceHandlers:
         body, ct = encoding.encode_dict(scale, out)
         return respond(body, ct)
 
-    async def _binding(self, request: web.Request, info: RequestInfo, resource: Resource, user: User) -> web.Response:
-        raw = await self._read_body(request)
-        binding = self.api.decode_body(raw, request.headers.get("Content-Type"), _BINDING)
+    async def _bind(self, request: web.Request, namespace: str, name: str, binding: dict, resource: Resource,
+                    user: User) -> web.Response:
         target = (binding.get("target") or {}).get("name", "")
         if not target:
-            raise errors.invalid_object("Binding", "", info.name, [errors.required("target.name")])
+            raise errors.invalid_object("Binding", "", name, [errors.required("target.name")])
         dry_run = self.api._dry_run(request.query, "CreateOptions")
 
         def mutate(pod: dict) -> dict:
             spec = pod.setdefault("spec", {})
             if pod.get("metadata", {}).get("deletionTimestamp"):
-                raise errors.conflict("pods", "", info.name, "pod is being deleted, cannot be assigned to a host")
+                raise errors.conflict("pods", "", name, "pod is being deleted, cannot be assigned to a host")
             if spec.get("nodeName"):
-                raise errors.conflict("pods", "", info.name,
-                                      f"pod {info.name} is already assigned to node \"{spec['nodeName']}\"")
+                raise errors.conflict("pods", "", name, f"pod {name} is already assigned to node \"{spec['nodeName']}\"")
             spec["nodeName"] = target
             pod["metadata"].pop("resourceVersion", None)
             ann = (binding.get("metadata") or {}).get("annotations")
@@ -523,6 +533,5 @@ class ResourceHandlers:
                           "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
             return pod
 
-        await self.api.update(resource, info.namespace, info.name, mutate, user=user, dry_run=dry_run,
-                              subresource="binding")
+        await self.api.update(resource, namespace, name, mutate, user=user, dry_run=dry_run, subresource="binding")
         return respond(orjson.dumps(status_success(None, 201)), JSON, 201)

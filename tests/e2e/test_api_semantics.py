@@ -270,3 +270,29 @@ def test_compacted_exact_list_is_gone(tmp_path):
         assert body["message"] == "The resourceVersion for the provided list is too old."
     finally:
         c.stop()
+
+
+def test_binding_assigns_a_pod_once(raw):
+    ns = make_ns(raw, "bind")
+    pod = {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}}
+    assert raw.json("POST", f"/api/v1/namespaces/{ns}/pods", body=pod)[0] == 201
+    binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "p"}, "target": {"name": "node-1"}}
+    status, body = raw.json("POST", f"/api/v1/namespaces/{ns}/pods/p/binding", body=binding)
+    assert status == 201 and body["status"] == "Success"
+    status, got = raw.json("GET", f"/api/v1/namespaces/{ns}/pods/p")
+    assert got["spec"]["nodeName"] == "node-1"
+    assert any(c["type"] == "PodScheduled" and c["status"] == "True" for c in got["status"]["conditions"])
+    status, body = raw.json("POST", f"/api/v1/namespaces/{ns}/bindings", body=binding)
+    assert status == 409 and "is already assigned to node" in body["message"]
+
+
+def test_reviews_are_answered_not_stored(raw):
+    ssar = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": {"verb": "get", "resource": "pods", "namespace": "default"}}}
+    status, body = raw.json("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body=ssar)
+    assert status == 201 and body["status"]["allowed"] is True
+    status, body = raw.json("GET", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+    assert status == 405
+    status, body = raw.json("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body=ssar,
+                            headers={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"})
+    assert status == 406

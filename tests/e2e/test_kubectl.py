@@ -257,3 +257,9 @@ def test_describe_lists_events(kubectl, tmp_path):
     # the same object through the events.k8s.io/v1 view
     ev2 = kubectl.json("get", "events.v1.events.k8s.io", "target.1", "-n", ns)
     assert ev2["note"] == "looked at it" and ev2["regarding"]["name"] == "target"
+
+
+def test_auth_can_i_and_whoami(kubectl):
+    assert kubectl("auth", "can-i", "create", "pods").strip() == "yes"
+    out = kubectl("auth", "whoami")
+    assert "kubernetes-admin" in out and "system:masters" in out
