@@ -35,19 +35,20 @@ from .watchcache import WatchCache
 
 log = logging.getLogger(__name__)
 
-KUBE_MINOR = "33"
-KUBE_VERSION = f"v1.{KUBE_MINOR}.0"
+KUBE_MINOR = 33  # the Kubernetes API level we serve
 
 
-def version_info() -> dict:
+def version_info(minor: int = KUBE_MINOR) -> dict:
+    """/version. ``minor`` below ours is only for tests: the machine's kubectl
+    dispatcher picks its client by the minor, so this runs older kubectls."""
     return {
         "major": "1",
-        "minor": KUBE_MINOR,
+        "minor": str(minor),
         "emulationMajor": "1",
-        "emulationMinor": KUBE_MINOR,
+        "emulationMinor": str(minor),
         "minCompatibilityMajor": "1",
-        "minCompatibilityMinor": str(int(KUBE_MINOR) - 1),
-        "gitVersion": f"{KUBE_VERSION}+kyb.{__version__}",
+        "minCompatibilityMinor": str(minor - 1),
+        "gitVersion": f"v1.{minor}.0+kyb.{__version__}",
         "gitCommit": "0000000000000000000000000000000000000000",
         "gitTreeState": "clean",
         "buildDate": "2026-11-22T00:00:00Z",
@@ -72,6 +73,7 @@ class ServerConfig:
     compaction_interval: float = 300.0
     advertise_address: str = ""
     extra_sans: list[str] = field(default_factory=list)
+    reported_minor: int = KUBE_MINOR
 
 
 class APIServer:
@@ -228,7 +230,7 @@ class APIServer:
 
     async def _nonresource(self, request: web.Request, path: str) -> web.StreamResponse:
         if path == "/version":
-            body = orjson.dumps(version_info(), option=orjson.OPT_INDENT_2)
+            body = orjson.dumps(version_info(self.config.reported_minor), option=orjson.OPT_INDENT_2)
             return respond(body, "application/json")
         if path in ("/healthz", "/livez", "/readyz") or path.startswith(("/healthz/", "/livez/", "/readyz/")):
             return self._health(request, path)

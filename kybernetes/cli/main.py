@@ -30,6 +30,8 @@ def _add_apiserver_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tls-san", action="append", default=[], help="extra SAN for the serving certificate")
     p.add_argument("--etcd-compaction-interval", type=float, default=300.0,
                    help="seconds between automatic compactions (0 disables; default 300, like upstream)")
+    p.add_argument("--emulated-version", default="",
+                   help="report this Kubernetes version (1.27-1.33) in /version; for testing older kubectl clients")
     p.add_argument("--insecure-http", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("-v", "--v", dest="verbosity", type=int, default=0, help="log verbosity")
 
@@ -60,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _run(args: argparse.Namespace) -> None:
-    from ..apiserver.server import APIServer, ServerConfig, serve, server_ssl_context
+    from ..apiserver.server import KUBE_MINOR, APIServer, ServerConfig, serve, server_ssl_context
     from ..pki import default_server_names, ensure_pki, write_admin_kubeconfig
     from ..storage.sqlite import SQLiteStore
 
@@ -68,11 +70,17 @@ async def _run(args: argparse.Namespace) -> None:
     data_dir = Path(args.data_dir).expanduser()
     data_dir.mkdir(parents=True, exist_ok=True)
     lo, hi = (int(x) for x in args.service_node_port_range.split("-", 1))
+    reported_minor = KUBE_MINOR
+    if args.emulated_version:
+        major, _, minor = args.emulated_version.removeprefix("kube=").partition(".")
+        if major != "1" or not minor.isdigit() or not 27 <= int(minor) <= KUBE_MINOR:
+            raise SystemExit(f"kyb: --emulated-version must be 1.27 to 1.{KUBE_MINOR}, got {args.emulated_version!r}")
+        reported_minor = int(minor)
     config = ServerConfig(
         data_dir=data_dir, bind_address=args.bind_address, port=args.https_port,
         service_cidr=args.service_cluster_ip_range, node_port_range=(lo, hi), tls=not args.insecure_http,
         compaction_interval=args.etcd_compaction_interval, advertise_address=args.advertise_address,
-        extra_sans=args.tls_san,
+        extra_sans=args.tls_san, reported_minor=reported_minor,
     )
     (data_dir / "db").mkdir(exist_ok=True)
     store = await SQLiteStore.open(str(data_dir / "db" / "state.db"), compaction_interval=config.compaction_interval)

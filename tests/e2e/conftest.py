@@ -21,12 +21,16 @@ KUBECTL_PIP = VENV_BIN / "kubectl"
 KUBECTL_MACHINE = Path("/usr/bin/kubectl")
 
 
-def kubectl_binaries() -> list[tuple[str, str]]:
+def kubectl_variants() -> list[tuple[str, str, str]]:
+    """(id, binary, emulated version). The machine's kubectl is a dispatcher that runs
+    the client matching the server's reported minor, so an emulated version picks it."""
     out = []
     if KUBECTL_PIP.exists():
-        out.append(("kubectl-1.37", str(KUBECTL_PIP)))
+        out.append(("kubectl-1.37", str(KUBECTL_PIP), ""))
     if KUBECTL_MACHINE.exists():
-        out.append(("kubectl-machine", str(KUBECTL_MACHINE)))
+        out.append(("kubectl-1.33", str(KUBECTL_MACHINE), ""))
+        out.append(("kubectl-1.30", str(KUBECTL_MACHINE), "1.30"))
+        out.append(("kubectl-1.27", str(KUBECTL_MACHINE), "1.27"))
     return out
 
 
@@ -125,10 +129,17 @@ class Kubectl:
                                 env=self.env(), start_new_session=True)
 
 
-@pytest.fixture(scope="module", params=kubectl_binaries(), ids=lambda p: p[0])
-def kubectl(request, cluster, tmp_path_factory):
-    home = tmp_path_factory.mktemp("home")
-    return Kubectl(request.param[1], cluster, home)
+@pytest.fixture(scope="module", params=kubectl_variants(), ids=lambda p: p[0])
+def kubectl(request, tmp_path_factory):
+    name, binary, emulated = request.param
+    if emulated:
+        c = start_cluster(tmp_path_factory.mktemp(name) / "data", "--emulated-version", emulated)
+        request.addfinalizer(c.stop)
+    else:
+        c = request.getfixturevalue("cluster")
+    k = Kubectl(binary, c, tmp_path_factory.mktemp("home"))
+    k.version = name.removeprefix("kubectl-")
+    return k
 
 
 @pytest.fixture(scope="module")

@@ -17,11 +17,14 @@ def ns_name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:6]}"
 
 
-def test_version_reports_1_33(kubectl):
+def test_version_reports_the_api_level(kubectl):
     out = kubectl("version", "-o", "json")
-    server = json.loads(out)["serverVersion"]
-    assert server["major"] == "1" and server["minor"] == "33"
-    assert server["gitVersion"].startswith("v1.33.0+kyb.")
+    client, server = json.loads(out)["clientVersion"], json.loads(out)["serverVersion"]
+    minor = "33" if kubectl.version == "1.37" else kubectl.version.split(".")[1]
+    assert server["major"] == "1" and server["minor"] == minor
+    assert server["gitVersion"].startswith(f"v1.{minor}.0+kyb.")
+    if kubectl.version != "1.37":  # the dispatcher ran the client of the server's minor
+        assert client["minor"] == minor
 
 
 def test_api_resources_and_versions(kubectl):
@@ -104,7 +107,7 @@ def test_label_annotate_patch(kubectl):
     kubectl("create", "ns", ns)
     kubectl("create", "configmap", "c", "-n", ns, "--from-literal=a=1")
     assert "labeled" in kubectl("label", "configmap", "c", "-n", ns, "tier=frontend")
-    assert "annotated" in kubectl("annotate", "configmap", "c", "-n", ns, "note=hello")
+    assert "annotate" in kubectl("annotate", "configmap", "c", "-n", ns, "note=hello")  # 1.27 prints "annotate"
     kubectl("patch", "configmap", "c", "-n", ns, "--type=merge", "-p", '{"data":{"b":"2"}}')
     kubectl("patch", "configmap", "c", "-n", ns, "--type=json", "-p", '[{"op":"replace","path":"/data/a","value":"9"}]')
     obj = kubectl.json("get", "configmap", "c", "-n", ns)
@@ -261,5 +264,7 @@ def test_describe_lists_events(kubectl, tmp_path):
 
 def test_auth_can_i_and_whoami(kubectl):
     assert kubectl("auth", "can-i", "create", "pods").strip() == "yes"
+    if kubectl.version == "1.27":
+        return  # kubectl 1.27 only knows SelfSubjectReview v1beta1, which 1.33 servers no longer serve
     out = kubectl("auth", "whoami")
     assert "kubernetes-admin" in out and "system:masters" in out
