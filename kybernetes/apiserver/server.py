@@ -27,6 +27,7 @@ from ..api.registry import Registry
 from ..storage.interface import Store
 from . import admission
 from .discovery import AGG_V2, AGG_V2BETA1, Discovery
+from .openapi import OpenAPI
 from .handlers import ResourceHandlers, respond
 from .negotiation import parse_media_type
 from .requestinfo import request_info
@@ -85,6 +86,7 @@ class APIServer:
         self.api = ResourceAPI(store=store, cache=self.cache, registry=self.registry)
         self.handlers = ResourceHandlers(self.api, self.authorize)
         self.discovery = Discovery(self.registry)
+        self.openapi = OpenAPI(self.registry)
         self.discovery.server_address = f"{config.advertise_address or config.bind_address}:{config.port}"
         self.services = admission.ServiceAllocator(self.cache, cidr=config.service_cidr, node_ports=config.node_port_range)
         self.api.admission = [admission.NamespaceLifecycle(self.cache), self.services]
@@ -234,10 +236,20 @@ class APIServer:
             return respond(body, "application/json")
         if path in ("/healthz", "/livez", "/readyz") or path.startswith(("/healthz/", "/livez/", "/readyz/")):
             return self._health(request, path)
-        if path in ("/openapi/v2", "/openapi/v3") or path.startswith("/openapi/"):
-            raise errors.APIError(404, "NotFound", "the server could not find the requested resource", details={})
+        if path == "/openapi/v2" or path == "/openapi/v3" or path.startswith("/openapi/v3/"):
+            return await self._openapi(request, path)
         return web.Response(status=404, text="404 page not found\n", headers={"Cache-Control": "no-cache, private",
                                                                              "X-Content-Type-Options": "nosniff"})
+
+    async def _openapi(self, request: web.Request, path: str) -> web.Response:
+        inm = request.headers.get("If-None-Match")
+        # The documents are built on first use (a few hundred ms): keep that off the loop.
+        if path == "/openapi/v2":
+            reply = await asyncio.to_thread(self.openapi.serve_v2, request.headers.get("Accept"), inm)
+        else:
+            sub = path[len("/openapi/v3"):].strip("/")
+            reply = await asyncio.to_thread(self.openapi.serve_v3, sub, request.query.get("hash"), inm)
+        return web.Response(status=reply.status, body=reply.body, headers=reply.headers)
 
     def _health(self, request: web.Request, path: str) -> web.Response:
         checks = ["ping", "log", "etcd", "poststarthook/start-apiserver-admission-initializer",
