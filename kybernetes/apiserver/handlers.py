@@ -18,10 +18,10 @@ import orjson
 from aiohttp import web
 from multidict import CIMultiDict
 
-from ..api import errors, selectors, tables
+from ..api import errors, managedfields, selectors, strategicpatch, tables
 from ..api.patch import PatchError, json_patch, merge_patch
 from ..api.registry import Resource
-from . import encoding, reviews
+from . import encoding, reviews, strategy
 from .negotiation import (
     APPLY_PATCH_CBOR,
     APPLY_PATCH_YAML,
@@ -259,6 +259,16 @@ class ResourceHandlers:
         return encoding.watch_event(resource, "BOOKMARK", None, out, obj=obj)
 
     # ---------------------------------------------------------------- writes
+    @staticmethod
+    def _manager(request: web.Request, options_kind: str) -> str:
+        """The field manager of a write: ?fieldManager=, else the User-Agent's program name."""
+        fm = request.query.get("fieldManager", "")
+        if len(fm) > 128:
+            cause = errors.Cause("FieldValueTooLong", "Too long: may not be more than 128 bytes", "fieldManager")
+            raise errors.APIError(422, "Invalid", f'{options_kind}.meta.k8s.io "" is invalid: fieldManager: {cause.message}',
+                                  details={"group": "meta.k8s.io", "kind": options_kind, "causes": [cause.to_dict()]})
+        return fm or request.headers.get("User-Agent", "").split("/")[0][:128]
+
     async def _read_body(self, request: web.Request) -> bytes:
         if request.content_length is not None and request.content_length > 3 * 1024 * 1024:
             raise errors.request_entity_too_large()
@@ -272,7 +282,8 @@ class ResourceHandlers:
         warnings: list[str] = []
         raw = await self._read_body(request)
         obj = self.api.decode_body(raw, request.headers.get("Content-Type"), resource, field_validation=fv, warnings=warnings)
-        result = await self.api.create(resource, info.namespace, obj, user=user, dry_run=dry_run)
+        manager = self._manager(request, "CreateOptions")
+        result = await self.api.create(resource, info.namespace, obj, user=user, dry_run=dry_run, manager=manager)
         headers = warning_headers(warnings) if warnings else None
         return self._render(request, resource, result, 201, headers=headers, out=out)
 
@@ -290,7 +301,7 @@ class ResourceHandlers:
             raise errors.bad_request(f"the name of the object ({name}) does not match the name on the URL ({info.name})")
         result, created = await self.api.update(
             resource, info.namespace, info.name, lambda _old: copy.deepcopy(obj), user=user, dry_run=dry_run,
-            subresource=subresource, create_body=copy.deepcopy(obj),
+            subresource=subresource, create_body=copy.deepcopy(obj), manager=self._manager(request, "UpdateOptions"),
         )
         headers = warning_headers(warnings) if warnings else None
         return self._render(request, resource, result, 201 if created else 200, headers=headers, out=out)
@@ -314,11 +325,7 @@ class ResourceHandlers:
                 if ct == JSON_PATCH:
                     new = json_patch(old, patch)
                 elif ct == STRATEGIC_PATCH:
-                    from ..api import strategicpatch
-
                     new = strategicpatch.apply(old, patch, resource)
-                elif ct == APPLY_PATCH_YAML:
-                    new = merge_patch(old, patch)
                 else:
                     new = merge_patch(old, patch)
             except PatchError as e:
@@ -341,24 +348,45 @@ class ResourceHandlers:
         out = self._output(request, resource)
         raw = await self._read_body(request)
         mutate, ct, patch = self._patch_fn(request, raw, resource)
-        if ct == APPLY_PATCH_YAML and not q.get("fieldManager"):
-            raise errors.APIError(
-                422, "Invalid",
-                'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
-                details={"group": "meta.k8s.io", "kind": "PatchOptions",
-                         "causes": [{"reason": "FieldValueRequired", "message": "Required value: is required for apply patch", "field": "fieldManager"}]},
-            )
-        create_body = None
-        if ct == APPLY_PATCH_YAML and isinstance(patch, dict):
-            create_body = copy.deepcopy(patch)
-            key = self.api._key(resource, info.namespace, info.name)
-            if self.api.cache.cache(resource.storage_key).get(key) is None:
-                create_body.setdefault("metadata", {}).setdefault("name", info.name)
-                result = await self.api.create(resource, info.namespace, create_body, user=user, dry_run=dry_run)
+        manager = self._manager(request, "PatchOptions")
+        if ct != APPLY_PATCH_YAML:
+            if "force" in q:
+                self._patch_options_invalid(errors.forbidden("force", "may not be specified for non-apply patch"))
+            result, _ = await self.api.update(resource, info.namespace, info.name, mutate, user=user,
+                                              dry_run=dry_run, subresource=subresource, manager=manager)
+            return self._render(request, resource, result, out=out)
+        # server-side apply
+        if not q.get("fieldManager"):
+            self._patch_options_invalid(errors.required("fieldManager", "is required for apply patch"))
+        if not isinstance(patch, dict):
+            raise errors.bad_request("error decoding YAML: the apply configuration must be an object")
+        force = q.get("force") in ("true", "1")
+        gvk = (resource.group, resource.version, resource.kind)
+        now = strategy.now_rfc3339()
+
+        def apply(live: dict | None) -> dict:
+            return managedfields.apply(live=live, config=patch, manager=manager, force=force,
+                                       api_version=resource.api_version, now=now, gvk=gvk, subresource=subresource)
+
+        key = self.api._key(resource, info.namespace, info.name)
+        if not subresource and self.api.cache.cache(resource.storage_key).get(key) is None:
+            obj = apply(None)
+            obj.setdefault("metadata", {}).setdefault("name", info.name)
+            try:
+                result = await self.api.create(resource, info.namespace, obj, user=user, dry_run=dry_run,
+                                               manager=manager, applied=True)
                 return self._render(request, resource, result, 201, out=out)
-        result, _ = await self.api.update(resource, info.namespace, info.name, mutate, user=user, dry_run=dry_run,
-                                          subresource=subresource)
+            except errors.APIError as e:
+                if e.code != 409 or e.reason != "AlreadyExists":
+                    raise  # lost a race with another creator: apply onto theirs below
+        result, _ = await self.api.update(resource, info.namespace, info.name, apply, user=user, dry_run=dry_run,
+                                          subresource=subresource, manager=manager, applied=True)
         return self._render(request, resource, result, out=out)
+
+    @staticmethod
+    def _patch_options_invalid(cause: errors.Cause) -> None:
+        raise errors.APIError(422, "Invalid", f'PatchOptions.meta.k8s.io "" is invalid: {cause.field}: {cause.message}',
+                              details={"group": "meta.k8s.io", "kind": "PatchOptions", "causes": [cause.to_dict()]})
 
     async def _delete_options(self, request: web.Request) -> dict:
         raw = await request.read() if request.can_read_body else b""

@@ -22,7 +22,7 @@ from typing import Any, Awaitable, Callable
 import orjson
 import yaml
 
-from ..api import errors, protobuf, selectors, validation
+from ..api import errors, managedfields, protobuf, selectors, validation
 from ..api.conversion import convert, needs_conversion, storage_api_version
 from ..api.registry import Registry, Resource
 from ..storage.interface import (
@@ -384,8 +384,18 @@ class ResourceAPI:
             name = obj.get("metadata", {}).get("name", "")
             raise errors.invalid_object(resource.kind, resource.group, name, causes)
 
+    @staticmethod
+    def _record_manager(resource: Resource, old: dict | None, new: dict, manager: str, subresource: str) -> None:
+        """managedFields for a non-apply write (create, update, patch, status and scale writes)."""
+        reset = managedfields.reset_fields(group=resource.group, plural=resource.plural,
+                                           has_status=resource.has_status, subresource=subresource)
+        managedfields.update_managed_fields(old=old, new=new, manager=manager, subresource=subresource,
+                                            api_version=new.get("apiVersion", resource.api_version),
+                                            now=strategy.now_rfc3339(), reset=reset)
+
     async def create(self, resource: Resource, namespace: str, obj: dict, *, user: User | None, dry_run: bool,
-                     subresource: str = "") -> Entry | dict:
+                     subresource: str = "", manager: str = "kube-apiserver", applied: bool = False) -> Entry | dict:
+        """``applied``: the object comes from a server-side apply, which recorded its managedFields."""
         meta = obj.get("metadata")
         if not isinstance(meta, dict):
             meta = obj["metadata"] = {}
@@ -405,6 +415,8 @@ class ResourceAPI:
             meta["name"] = meta["generateName"] + "".join(random.choice(_NAME_CHARS) for _ in range(5))
         strategy.prepare_create(resource, obj)
         validation.apply_defaults(resource, obj)
+        if not applied:
+            self._record_manager(resource, None, obj, manager, subresource)
         self._validate(resource, obj, None)
         await self._admit(Attributes("CREATE", resource, namespace, meta.get("name", ""), subresource, obj, None, user, dry_run))
         data = self._finish_object(resource, obj)
@@ -438,17 +450,20 @@ class ResourceAPI:
         subresource: str = "",
         create_body: dict | None = None,
         precondition_rv: str | None = None,
+        manager: str = "kube-apiserver",
+        applied: bool = False,
     ) -> tuple[Entry | dict, bool]:
         """Read-modify-write with compare-and-swap, retried on conflicts that the
         client did not cause. ``mutate`` turns the stored object (a deep copy, in
-        the served version) into the new object. Returns (result, created)."""
+        the served version) into the new object; with ``applied`` it is a
+        server-side apply that already recorded managedFields. Returns (result, created)."""
         key = self._key(resource, namespace, name)
         for _attempt in range(20):
             current = self.cache.cache(resource.storage_key).get(key)
             if current is None:
                 if create_body is not None and (resource.group, resource.plural) in strategy.CREATE_ON_UPDATE:
                     created = await self.create(resource, namespace, create_body, user=user, dry_run=dry_run,
-                                                subresource=subresource)
+                                                subresource=subresource, manager=manager)
                     return created, True
                 raise self._not_found(resource, name)
             old_served = encoding.served(resource, current)
@@ -473,6 +488,16 @@ class ResourceAPI:
             else:
                 strategy.prepare_update(resource, new, old)
             validation.apply_defaults(resource, new)
+            if subresource == "scale":
+                entries = managedfields.scale_managed_fields(
+                    entries=old.get("metadata", {}).get("managedFields"),
+                    old_replicas=(old.get("spec") or {}).get("replicas"),
+                    new_replicas=(new.get("spec") or {}).get("replicas"), manager=manager,
+                    api_version=old.get("apiVersion", resource.api_version), now=strategy.now_rfc3339())
+                if entries is not None:
+                    new["metadata"]["managedFields"] = entries
+            elif not applied:
+                self._record_manager(resource, old, new, manager, subresource)
             self._validate(resource, new, old, subresource if subresource != "scale" else "")
             await self._admit(Attributes("UPDATE", resource, namespace, name, subresource, new, old, user, dry_run))
             # A no-op update writes nothing and keeps the resourceVersion (upstream does the same).
