@@ -60,6 +60,7 @@ __all__ = [
     "fieldset_from_fieldsv1",
     "fieldset_to_fieldsv1",
     "is_reset",
+    "manager_name",
     "normalize",
     "path_string",
     "reset_fields",
@@ -1889,6 +1890,24 @@ def _record_update(ctx: _Ctx, live_t: Any, new_t: Any, m: _Managed, manager: str
         m.fields[ident] = _VSet(current, ctx.api_version, False)
         m.times[ident] = ctx.now
     _cap_managers(m)
+
+
+def manager_name(field_manager: str | None, user_agent: str | None) -> str:
+    """The manager of a write: ``?fieldManager=`` if given, else the User-Agent up to its
+    first ``/`` (printable characters only, at most 128 bytes), as upstream."""
+    if field_manager:
+        return field_manager
+    out: list[str] = []
+    size = 0
+    for ch in (user_agent or "").split("/")[0]:
+        if not ch.isprintable():
+            continue
+        n = len(ch.encode())
+        if size + n > 128:
+            break
+        out.append(ch)
+        size += n
+    return "".join(out)
 
 
 def _decode_live_or_new(live: dict | None, new: dict, ignore_request: bool) -> _Managed:

@@ -12,12 +12,16 @@ import jsonpatch
 
 
 class PatchError(Exception):
-    pass
+    """The patch could not be applied to the object (the server answers 422)."""
+
+
+class PatchDecodeError(PatchError):
+    """The patch document itself is malformed for its content type (the server answers 400)."""
 
 
 def json_patch(doc: dict, ops: Any) -> dict:
     if not isinstance(ops, list):
-        raise PatchError("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
+        raise PatchDecodeError("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
     try:
         return jsonpatch.JsonPatch(ops).apply(doc)
     except jsonpatch.JsonPatchTestFailed as e:

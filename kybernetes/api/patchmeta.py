@@ -72,18 +72,21 @@ class Node:
     # -- navigation ------------------------------------------------------------------
     def child(self, key: str) -> "Node":
         """The node of map key / struct field ``key`` (:data:`EMPTY` if unknown)."""
-        n = self._children.get(key)
-        if n is not None:
+        props = self._props
+        if props is not None:
+            n = self._children.get(key)
+            if n is None:
+                sch = props.get(key)
+                if sch is None:
+                    return EMPTY  # not cached: unknown keys come from requests
+                n = self._children[key] = _node(sch)
             return n
-        sch = None
-        if self._props is not None:
-            sch = self._props.get(key)
-        elif self._additional is not None:
-            sch = self._additional
-        n = _node(sch) if sch is not None else EMPTY
-        if self is not EMPTY:
-            self._children[key] = n
-        return n
+        if self._additional is not None:
+            n = self._children.get("")
+            if n is None:
+                n = self._children[""] = _node(self._additional)
+            return n
+        return EMPTY
 
     def item(self) -> "Node":
         """The node of this list's items (:data:`EMPTY` if not a list)."""

@@ -18,8 +18,8 @@ import orjson
 from aiohttp import web
 from multidict import CIMultiDict
 
-from ..api import errors, managedfields, selectors, strategicpatch, tables
-from ..api.patch import PatchError, json_patch, merge_patch
+from ..api import errors, managedfields, selectors, strategicpatch, tables, validation
+from ..api.patch import PatchDecodeError, PatchError, json_patch, merge_patch
 from ..api.registry import Resource
 from . import encoding, reviews, strategy
 from .negotiation import (
@@ -328,6 +328,8 @@ class ResourceHandlers:
                     new = strategicpatch.apply(old, patch, resource)
                 else:
                     new = merge_patch(old, patch)
+            except PatchDecodeError as e:
+                raise errors.bad_request(str(e))
             except PatchError as e:
                 raise errors.APIError(422, "Invalid", str(e))
             if not isinstance(new, dict):
@@ -360,6 +362,12 @@ class ResourceHandlers:
             self._patch_options_invalid(errors.required("fieldManager", "is required for apply patch"))
         if not isinstance(patch, dict):
             raise errors.bad_request("error decoding YAML: the apply configuration must be an object")
+        unknown = validation.strict_unknown_fields(resource, patch)
+        if unknown:
+            # An apply cannot own fields the schema does not have (upstream fails it with a 500).
+            version = resource.version
+            raise errors.bad_request(f'{resource.kind} in version "{version}" cannot be handled as a {resource.kind}: '
+                                     f"strict decoding error: " + ", ".join(unknown))
         force = q.get("force") in ("true", "1")
         gvk = (resource.group, resource.version, resource.kind)
         now = strategy.now_rfc3339()

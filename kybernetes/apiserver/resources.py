@@ -413,10 +413,13 @@ class ResourceAPI:
         meta = obj["metadata"]
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = meta["generateName"] + "".join(random.choice(_NAME_CHARS) for _ in range(5))
-        strategy.prepare_create(resource, obj)
+        # Upstream defaults while decoding and records ownership before its strategy and
+        # admission run, so what those add (e.g. the namespace finalizer) belongs to nobody.
         validation.apply_defaults(resource, obj)
         if not applied:
             self._record_manager(resource, None, obj, manager, subresource)
+        strategy.prepare_create(resource, obj)
+        validation.apply_defaults(resource, obj)
         self._validate(resource, obj, None)
         await self._admit(Attributes("CREATE", resource, namespace, meta.get("name", ""), subresource, obj, None, user, dry_run))
         data = self._finish_object(resource, obj)
@@ -481,12 +484,7 @@ class ResourceAPI:
                 new_meta["namespace"] = namespace
             new = self._to_storage(resource, new)
             old = current.obj
-            if subresource == "status":
-                new = strategy.prepare_status_update(resource, new, old)
-            elif subresource == "binding":
-                pass  # the binding sets spec.nodeName and the PodScheduled condition itself
-            else:
-                strategy.prepare_update(resource, new, old)
+            # the same order as create: defaults, ownership, then the strategy
             validation.apply_defaults(resource, new)
             if subresource == "scale":
                 entries = managedfields.scale_managed_fields(
@@ -496,8 +494,17 @@ class ResourceAPI:
                     api_version=old.get("apiVersion", resource.api_version), now=strategy.now_rfc3339())
                 if entries is not None:
                     new["metadata"]["managedFields"] = entries
+                else:
+                    new["metadata"].pop("managedFields", None)
             elif not applied:
                 self._record_manager(resource, old, new, manager, subresource)
+            if subresource == "status":
+                new = strategy.prepare_status_update(resource, new, old)
+            elif subresource == "binding":
+                pass  # the binding sets spec.nodeName and the PodScheduled condition itself
+            else:
+                strategy.prepare_update(resource, new, old)
+            validation.apply_defaults(resource, new)
             self._validate(resource, new, old, subresource if subresource != "scale" else "")
             await self._admit(Attributes("UPDATE", resource, namespace, name, subresource, new, old, user, dry_run))
             # A no-op update writes nothing and keeps the resourceVersion (upstream does the same).

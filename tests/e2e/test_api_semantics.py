@@ -296,3 +296,28 @@ def test_reviews_are_answered_not_stored(raw):
     status, body = raw.json("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body=ssar,
                             headers={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"})
     assert status == 406
+
+
+def test_bad_write_bodies_get_4xx_and_change_nothing(raw):
+    ns = make_ns(raw, "bad")
+    raw.json("POST", cm_path(ns), body={"metadata": {"name": "c"}, "data": {"k": "v"}})
+    before = raw.json("GET", cm_path(ns, "c"))[1]
+    cases = [
+        ("POST", cm_path(ns), b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"', "application/json", 400),
+        ("POST", cm_path(ns), b"metadata: [unclosed", "application/yaml", 400),
+        ("POST", cm_path(ns) + "?fieldValidation=Strict",
+         b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"y"},"bogus":1}', "application/json", 400),
+        ("PUT", cm_path(ns, "c") + "?fieldValidation=Strict",
+         b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"k":"w"},"bogus":1}', "application/json", 400),
+        ("PATCH", cm_path(ns, "c"), b'{"data":{"k":"w"}}', "application/json-patch+json", 400),
+        ("PATCH", cm_path(ns, "c"), b'[{"op":"replace","path":"/nope/deeper","value":1}]', "application/json-patch+json", 422),
+        ("PATCH", cm_path(ns, "c"), b'{"data":{"k":"w"}}', "text/plain", 415),
+        ("POST", cm_path(ns), b"k8s\x00\x0a\x0c\x0a\x02v9\x12\x06Nothin\x12\x00", "application/vnd.kubernetes.protobuf", 400),
+    ]
+    for method, path, body, ctype, code in cases:
+        status, resp = raw.json(method, path, body=body, headers={"Content-Type": ctype})
+        assert status == code, (method, path, ctype, status, resp)
+        assert resp["kind"] == "Status" and resp["status"] == "Failure" and resp["message"]
+    assert raw.json("GET", cm_path(ns, "c"))[1] == before
+    names = [i["metadata"]["name"] for i in raw.json("GET", cm_path(ns))[1]["items"]]
+    assert names == ["c"]

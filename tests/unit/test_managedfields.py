@@ -395,6 +395,16 @@ def test_kubectl_migration_rewrites_managed_fields():
     assert entries_of(nxt)[0]["fieldsV1"] == {"f:data": {"f:z": {}}}
 
 
+def test_manager_name():
+    assert mf.manager_name("kubectl-edit", "kubectl/v1.33.0 (linux/amd64)") == "kubectl-edit"
+    assert mf.manager_name("", "kybernetes-capture/1.0") == "kybernetes-capture"
+    assert mf.manager_name(None, "a\tb/1") == "ab"
+    assert mf.manager_name(None, "x" * 200) == "x" * 128
+    assert mf.manager_name(None, None) == ""  # recorded as "unknown"
+    out = mf.update_managed_fields(old=None, new=_cm({"x": "1"}), manager="", api_version="v1", now=T0)
+    assert entries_of(out)[0]["manager"] == "unknown"
+
+
 def test_untracked_object_gets_before_first_apply_on_apply():
     old = _cm({"x": "1", "y": "2"})  # exists (has a uid) but nobody is tracked
     cfg = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"y": "3"}}
