@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Node", "EMPTY", "schema_for", "definitions"]
+__all__ = ["EMPTY", "Node", "definitions", "schema_for"]
 
 
 def _types(sch: dict) -> tuple[str, ...]:
@@ -51,8 +51,18 @@ class Node:
     """
 
     __slots__ = (
-        "name", "kind", "patch_strategies", "merge_key", "list_type", "list_map_keys", "map_type",
-        "_props", "_additional", "_items", "_children", "_item",
+        "_additional",
+        "_children",
+        "_item",
+        "_items",
+        "_props",
+        "kind",
+        "list_map_keys",
+        "list_type",
+        "map_type",
+        "merge_key",
+        "name",
+        "patch_strategies",
     )
 
     def __init__(self) -> None:
@@ -70,7 +80,7 @@ class Node:
         self._item: Node | None = None
 
     # -- navigation ------------------------------------------------------------------
-    def child(self, key: str) -> "Node":
+    def child(self, key: str) -> Node:
         """The node of map key / struct field ``key`` (:data:`EMPTY` if unknown)."""
         props = self._props
         if props is not None:
@@ -88,7 +98,7 @@ class Node:
             return n
         return EMPTY
 
-    def item(self) -> "Node":
+    def item(self) -> Node:
         """The node of this list's items (:data:`EMPTY` if not a list)."""
         n = self._item
         if n is None:
@@ -108,7 +118,7 @@ class Node:
     def field_names(self) -> tuple[str, ...]:
         return tuple(self._props) if self._props is not None else ()
 
-    def path(self, *keys: str) -> "Node":
+    def path(self, *keys: str) -> Node:
         """Follow ``keys``; ``"[]"`` steps into list items."""
         n = self
         for k in keys:
@@ -208,10 +218,9 @@ def _node(sch: Any) -> Node:
         n.map_type = mt
     target, name = _resolve(sch)
     n.name = name
-    if target is not sch:
-        # metadata may also sit on the referenced definition (map-type does)
-        if n.map_type is None and isinstance(target.get("x-kubernetes-map-type"), str):
-            n.map_type = target["x-kubernetes-map-type"]
+    # metadata may also sit on the referenced definition (map-type does)
+    if target is not sch and n.map_type is None and isinstance(target.get("x-kubernetes-map-type"), str):
+        n.map_type = target["x-kubernetes-map-type"]
     props = target.get("properties")
     types = _types(target)
     if isinstance(props, dict):

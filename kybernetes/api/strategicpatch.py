@@ -32,6 +32,8 @@ import json
 import math
 from typing import Any
 
+import yaml
+
 from . import patchmeta
 from .patch import PatchError
 from .patchmeta import EMPTY, Node
@@ -41,10 +43,10 @@ __all__ = [
     "StrategicMergePatchError",
     "apply",
     "apply_with_schema",
-    "create_two_way_merge_patch",
     "create_three_way_merge_patch",
-    "merging_maps_have_conflicts",
+    "create_two_way_merge_patch",
     "go_format",
+    "merging_maps_have_conflicts",
 ]
 
 DIRECTIVE = "$patch"
@@ -330,7 +332,7 @@ def _node_name(node: Node) -> str:
 
 
 class _Opts:
-    __slots__ = ("parallel", "ignore_nulls")
+    __slots__ = ("ignore_nulls", "parallel")
 
     def __init__(self, parallel: bool, ignore_nulls: bool) -> None:
         self.parallel = parallel  # MergeParallelList: process $deleteFromPrimitiveList (server side)
@@ -488,7 +490,7 @@ def _apply_retain_keys(original: dict, patch: dict, opts: _Opts) -> None:
         raise _err_bad_retain_keys()
     keep = {x for x in retain if isinstance(x, str)}
     for k, v in patch.items():
-        if v is None or k.startswith(DELETE_FROM_PRIMITIVE_LIST) or k.startswith(SET_ELEMENT_ORDER):
+        if v is None or k.startswith((DELETE_FROM_PRIMITIVE_LIST, SET_ELEMENT_ORDER)):
             continue
         if k not in keep:
             raise _err_bad_retain_keys()
@@ -835,7 +837,7 @@ def _merge_sorted(left: list, right: list, server_order: list, mk: str, kind: st
 
 
 class _Diff:
-    __slots__ = ("set_element_order", "ignore_changes", "ignore_deletions", "retain_keys")
+    __slots__ = ("ignore_changes", "ignore_deletions", "retain_keys", "set_element_order")
 
     def __init__(self, set_element_order: bool = False, ignore_changes: bool = False,
                  ignore_deletions: bool = False, retain_keys: bool = False) -> None:
@@ -844,7 +846,7 @@ class _Diff:
         self.ignore_deletions = ignore_deletions
         self.retain_keys = retain_keys  # BuildRetainKeysDirective
 
-    def with_retain_keys(self, rk: bool) -> "_Diff":
+    def with_retain_keys(self, rk: bool) -> _Diff:
         if rk == self.retain_keys:
             return self
         return _Diff(self.set_element_order, self.ignore_changes, self.ignore_deletions, rk)
@@ -875,18 +877,13 @@ def create_three_way_merge_patch(original: dict | None, modified: dict, current:
     if not overwrite:
         changed = _diff_maps(original, current, schema, _Diff())
         if merging_maps_have_conflicts(patch, changed, schema):
-            raise _err("patch:\n%s\nconflicts with changes made from original to current:\n%s\n"
-                       % (_to_yaml(patch), _to_yaml(changed)))
+            raise _err(f"patch:\n{_to_yaml(patch)}\nconflicts with changes made from original to current:\n"
+                       f"{_to_yaml(changed)}\n")
     return patch
 
 
 def _to_yaml(v: Any) -> str:
-    try:
-        import yaml
-
-        return yaml.safe_dump(v, default_flow_style=False, sort_keys=True)
-    except Exception as e:  # pragma: no cover
-        return f"<error: {e}>"
+    return yaml.safe_dump(v, default_flow_style=False, sort_keys=True)
 
 
 def _diff_maps(original: dict, modified: dict, node: Node, opts: _Diff) -> dict:

@@ -306,7 +306,8 @@ class ResourceHandlers:
         headers = warning_headers(warnings) if warnings else None
         return self._render(request, resource, result, 201 if created else 200, headers=headers, out=out)
 
-    def _patch_fn(self, request: web.Request, raw: bytes, resource: Resource):
+    def _patch_fn(self, request: web.Request, raw: bytes, resource: Resource, *, field_validation: str = "Ignore",
+                  warnings: list[str] | None = None):
         ct = body_format(request.headers.get("Content-Type"))
         if ct not in _PATCH_TYPES:
             raise errors.unsupported_media_type()
@@ -328,12 +329,24 @@ class ResourceHandlers:
                     new = strategicpatch.apply(old, patch, resource)
                 else:
                     new = merge_patch(old, patch)
+            except strategicpatch.StrategicMergePatchError as e:
+                # upstream answers 400, 422 or 500 by the kind of SMP failure
+                raise errors.APIError(e.code, e.reason, e.status_message, details={} if e.code == 422 else None)
             except PatchDecodeError as e:
                 raise errors.bad_request(str(e))
             except PatchError as e:
                 raise errors.APIError(422, "Invalid", str(e))
             if not isinstance(new, dict):
                 raise errors.bad_request("the patched object is not an object")
+            # like upstream, field validation looks at the patched object, and unknown fields are dropped
+            unknown = validation.strict_unknown_fields(resource, new)
+            if unknown:
+                validation.prune_unknown_fields(resource, new)
+                if field_validation == "Strict":
+                    raise errors.bad_request(f'{resource.kind} in version "{resource.version}" cannot be handled as a '
+                                             f"{resource.kind}: strict decoding error: " + ", ".join(unknown))
+                if field_validation == "Warn" and warnings is not None:
+                    warnings[:] = unknown  # once, whatever the number of retries
             # The stored resourceVersion travels through; a patch that sets a different one is a precondition.
             patched_rv = new.get("metadata", {}).get("resourceVersion")
             if patched_rv == old.get("metadata", {}).get("resourceVersion"):
@@ -346,17 +359,19 @@ class ResourceHandlers:
                      subresource: str = "") -> web.Response:
         q = request.query
         dry_run = self.api._dry_run(q, "PatchOptions")
-        self.api._field_validation(q, "PatchOptions")
+        fv = self.api._field_validation(q, "PatchOptions")
         out = self._output(request, resource)
         raw = await self._read_body(request)
-        mutate, ct, patch = self._patch_fn(request, raw, resource)
+        warnings: list[str] = []
+        mutate, ct, patch = self._patch_fn(request, raw, resource, field_validation=fv, warnings=warnings)
         manager = self._manager(request, "PatchOptions")
         if ct != APPLY_PATCH_YAML:
             if "force" in q:
                 self._patch_options_invalid(errors.forbidden("force", "may not be specified for non-apply patch"))
             result, _ = await self.api.update(resource, info.namespace, info.name, mutate, user=user,
                                               dry_run=dry_run, subresource=subresource, manager=manager)
-            return self._render(request, resource, result, out=out)
+            return self._render(request, resource, result, out=out,
+                                headers=warning_headers(warnings) if warnings else None)
         # server-side apply
         if not q.get("fieldManager"):
             self._patch_options_invalid(errors.required("fieldManager", "is required for apply patch"))

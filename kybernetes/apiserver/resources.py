@@ -221,8 +221,11 @@ class ResourceAPI:
         if type_errors:
             version = body_version.split("/")[-1]
             raise errors.bad_request(f'{body_kind} in version "{version}" cannot be handled as a {kind}: {type_errors[0]}')
+        unknown = validation.strict_unknown_fields(resource, obj) if fmt != PROTOBUF else []
+        if unknown:
+            validation.prune_unknown_fields(resource, obj)  # typed decoding drops them upstream
         if field_validation in ("Strict", "Warn") and fmt != PROTOBUF:
-            problems = duplicates + validation.strict_unknown_fields(resource, obj)
+            problems = duplicates + unknown
             if problems:
                 if field_validation == "Strict":
                     version = body_version.split("/")[-1]

@@ -321,3 +321,19 @@ def test_bad_write_bodies_get_4xx_and_change_nothing(raw):
     assert raw.json("GET", cm_path(ns, "c"))[1] == before
     names = [i["metadata"]["name"] for i in raw.json("GET", cm_path(ns))[1]["items"]]
     assert names == ["c"]
+
+
+def test_patch_field_validation(raw):
+    ns = make_ns(raw, "pfv")
+    raw.json("POST", cm_path(ns), body={"metadata": {"name": "c"}})
+    merge = {"Content-Type": "application/merge-patch+json"}
+    status, body = raw.json("PATCH", cm_path(ns, "c") + "?fieldValidation=Strict", body=b'{"bogus":1}', headers=merge)
+    assert status == 400 and 'unknown field "bogus"' in body["message"]
+    r = raw.request("PATCH", cm_path(ns, "c"), body=b'{"bogus":1,"data":{"a":"b"}}', headers=merge)
+    assert r.status == 200 and 'unknown field \\"bogus\\"' in r.headers["Warning"]
+    assert json.loads(r.data)["data"] == {"a": "b"} and "bogus" not in json.loads(r.data)
+    # on create too: warned about, and not stored
+    r = raw.request("POST", cm_path(ns), body=b'{"metadata":{"name":"d"},"bogus":1}',
+                    headers={"Content-Type": "application/json"})
+    assert r.status == 201 and "Warning" in r.headers
+    assert "bogus" not in raw.json("GET", cm_path(ns, "d"))[1]

@@ -254,6 +254,11 @@ def strict_unknown_fields(resource: Resource, obj: dict) -> list[str]:
     return schema.unknown_field_messages(schema.check(resource.group, resource.version, resource.kind, obj)[1])
 
 
+def prune_unknown_fields(resource: Resource, obj: dict) -> None:
+    """Remove fields the kind's schema does not know (built-in kinds only), in place."""
+    schema.prune_unknown(resource.group, resource.version, resource.kind, obj)
+
+
 def duplicate_fields(raw: bytes | str) -> list[str]:
     """``duplicate field "metadata.name"`` messages for repeated keys in a JSON body."""
     return schema.duplicate_fields(raw)

@@ -416,6 +416,35 @@ def check(group: str, version: str, kind: str, obj: Any, *, unknown: bool = True
     return errs, w.unknown
 
 
+def _prune(node: Node, v: Any) -> None:
+    k = node.kind
+    if k == STRUCT:
+        if type(v) is not dict:
+            return
+        props = node.props or {}
+        for key in [key for key in v if key not in props]:
+            del v[key]
+        for key, val in v.items():
+            if val is not None and props[key].kind in (STRUCT, ARRAY, MAP):
+                _prune(props[key], val)
+    elif k in (ARRAY, MAP):
+        elem = node.elem
+        if elem is None or elem.kind not in (STRUCT, ARRAY, MAP):
+            return
+        items = v if type(v) is list else v.values() if type(v) is dict else ()
+        for item in items:
+            if item is not None:
+                _prune(elem, item)
+
+
+def prune_unknown(group: str, version: str, kind: str, obj: Any) -> None:
+    """Drop fields the kind's schema does not have, in place: what decoding into
+    upstream's typed structs does (for fieldValidation Warn and Ignore)."""
+    node = SCHEMAS.root(group, version, kind)
+    if node is not None and isinstance(obj, dict):
+        _prune(node, obj)
+
+
 def unknown_field_messages(paths: list[str]) -> list[str]:
     return [f'unknown field "{p}"' for p in paths]
 
