@@ -337,3 +337,14 @@ def test_patch_field_validation(raw):
                     headers={"Content-Type": "application/json"})
     assert r.status == 201 and "Warning" in r.headers
     assert "bogus" not in raw.json("GET", cm_path(ns, "d"))[1]
+
+
+def test_protobuf_watch_frames(raw):
+    ns = make_ns(raw, "pbw")
+    rv = raw.json("GET", cm_path(ns))[1]["metadata"]["resourceVersion"]
+    raw.json("POST", cm_path(ns), body={"metadata": {"name": "p"}, "data": {"k": "v"}})
+    r = raw.request("GET", cm_path(ns) + f"?watch=true&resourceVersion={rv}&timeoutSeconds=1",
+                    headers={"Accept": "application/vnd.kubernetes.protobuf,application/json"}, preload=False)
+    assert r.headers["Content-Type"] == "application/vnd.kubernetes.protobuf;stream=watch"
+    events = protobuf.decode_watch_stream(r.read())
+    assert [(t, o["metadata"]["name"], o["data"]) for t, o in events] == [("ADDED", "p", {"k": "v"})]

@@ -140,3 +140,17 @@ def test_protobuf_create_generators(kubectl):
     assert svc["spec"]["ports"][0]["targetPort"] == 8080
     secret = kubectl.json("get", "secret", "s", "-n", ns)
     assert secret["data"] == {"a": "Yg=="} and secret["type"] == "Opaque"
+
+
+def test_server_dry_run_changes_nothing(kubectl, tmp_path):
+    ns = ns_name("dry")
+    kubectl("create", "ns", ns)
+    f = tmp_path / "d.yaml"
+    f.write_text(deployment(ns))
+    out = kubectl("apply", "-f", str(f), "--dry-run=server")
+    assert "(server dry run)" in out
+    assert kubectl.run("get", "deployment", "web", "-n", ns, check=False).returncode != 0
+    kubectl("apply", "-f", str(f))
+    f.write_text(deployment(ns, replicas=4))
+    kubectl("apply", "-f", str(f), "--dry-run=server")
+    assert kubectl.json("get", "deployment", "web", "-n", ns)["spec"]["replicas"] == 1
