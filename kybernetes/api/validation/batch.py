@@ -16,7 +16,7 @@ from . import fielderr as fe
 from . import names
 from .common import selector_matches, selector_parses, validate_label_selector
 from .core import dns_subdomain, validate_pod_template_spec, _strip_nulls
-from .meta import d, i, lst, s, sub, validate_object_meta, validate_object_meta_update
+from .meta import d, lst, s, sub, validate_object_meta, validate_object_meta_update
 from .common import nonnegative
 
 CONTROLLER_UID = "batch.kubernetes.io/controller-uid"
