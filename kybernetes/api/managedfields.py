@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import functools
 import hashlib
 import importlib.util
 import json
@@ -485,15 +486,21 @@ class FieldSet:
 
     def _emit(self, include_self: bool) -> dict:
         out: dict = {}
-        children = {pe: c for pe, c in self.children.items()}
-        if include_self and (self.members or children):
+        members = self.members
+        children = self.children
+        if include_self and (members or children):
             out["."] = {}
-        for pe in sorted(set(self.members) | set(children), key=_pe_sort):
+        if not children:
+            for pe in sorted(members, key=_pe_sort):
+                out["f:" + pe[1] if pe[0] == "f" else _pe_key(pe)] = {}
+            return out
+        for pe in sorted(members.union(children), key=_pe_sort):
             c = children.get(pe)
+            key = "f:" + pe[1] if pe[0] == "f" else _pe_key(pe)
             if c is None:
-                out[_pe_key(pe)] = {}
+                out[key] = {}
             else:
-                out[_pe_key(pe)] = c._emit(pe in self.members)
+                out[key] = c._emit(pe in members)
         return out
 
     @classmethod
@@ -529,7 +536,7 @@ def _read_fieldsv1(node: dict) -> tuple[FieldSet | None, bool]:
             is_member = True
             continue
         try:
-            pe = _pe_parse(key)
+            pe = ("f", key[2:]) if key[:2] == "f:" else _pe_parse(key)
         except _PEUnknown:
             continue
         except (ValueError, json.JSONDecodeError) as e:
@@ -1073,8 +1080,18 @@ def _norm_struct(d: dict, msg_name: str) -> dict:
     for key, v in d.items():
         f = fields.get(key)
         if f is None:
-            if key not in ("kind", "apiVersion"):
+            if key != "kind" and key != "apiVersion":
                 unknown[key] = v
+            continue
+        if f[0] == _F_SCALAR:  # _norm_value's scalar case, inline
+            if v is None:
+                if f[1]:
+                    continue
+                items[key] = f[5]
+            elif f[1] and not f[2] and _is_zero_scalar(v, f[4]):
+                continue
+            else:
+                items[key] = v
             continue
         r = _norm_value(f, v)
         if r is not ABSENT:
@@ -1140,6 +1157,18 @@ def _norm_value(f: tuple, v: Any) -> Any:
             return ABSENT if omit else None
         return zero
     return v
+
+
+_ZERO_TYPED: dict[tuple[str, str, str], Any] = {}
+
+
+def _zero_typed(gvk: tuple[str, str, str]) -> Any:
+    """``_typed(None, gvk, True)``, the zero object of a built-in kind, computed once per kind.
+    Shared: only for read-only use (the comparison of a create)."""
+    z = _ZERO_TYPED.get(gvk)
+    if z is None:
+        z = _ZERO_TYPED[gvk] = _typed(None, gvk, True)
+    return z
 
 
 def _typed(obj: Any, gvk: tuple[str, str, str], go: bool) -> Any:
@@ -1345,7 +1374,98 @@ def _leaf(l: Any, r: Any, path: tuple, c: _Cmp) -> None:
         c.modified.insert(path)
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Strict JSON equality: same Python types at every node (so no True/1 or 1/1.0 mixing)
+    and equal values (NaN never equals itself). Two values that are the same this way have
+    nothing to compare: the walk over them records no change."""
+    ta = type(a)
+    if ta is not type(b):
+        return False
+    if ta is dict:
+        if len(a) != len(b):
+            return False
+        for k, x in a.items():
+            y = b.get(k, ABSENT)
+            if y is ABSENT or not _same(x, y):
+                return False
+        return True
+    if ta is list:
+        if len(a) != len(b):
+            return False
+        for x, y in zip(a, b):
+            if not _same(x, y):
+                return False
+        return True
+    if ta is str or ta is int or ta is bool or a is None:
+        return a == b
+    if ta is float:
+        return a == b
+    return False
+
+
+def _node_for(s: FieldSet, prefix: tuple) -> FieldSet:
+    """The trie node of a path prefix, created on the way as insert() does."""
+    for pe in prefix:
+        c = s.children.get(pe)
+        if c is None:
+            c = s.children[pe] = FieldSet()
+        s = c
+    return s
+
+
+def _whole_into(node: FieldSet, pe: tuple, v: Any, t: _T) -> None:
+    """What _compare records for a value present on one side only: its path and every
+    path below it (items of granular lists and fields of granular maps, recursively;
+    an item whose key repeats is recorded but not walked)."""
+    node.members.add(pe)
+    k = _kind_of(t, v)
+    if k == _S:
+        return
+    if k == _L:
+        lt = t.list
+        if lt.atomic or not isinstance(v, list) or not v:  # type: ignore[union-attr]
+            return
+        order, groups = _index_items(lt, v)  # type: ignore[arg-type]
+        if not order:
+            return
+        child = node.children.get(pe)
+        if child is None:
+            child = node.children[pe] = FieldSet()
+        et = lt.elem_t()  # type: ignore[union-attr]
+        for ipe in order:
+            g = groups[ipe]
+            if len(g) == 1:
+                _whole_into(child, ipe, g[0], et)
+            else:
+                child.members.add(ipe)
+        return
+    mt = t.map
+    if mt.atomic or not isinstance(v, dict) or not v:  # type: ignore[union-attr]
+        return
+    child = node.children.get(pe)
+    if child is None:
+        child = node.children[pe] = FieldSet()
+    for key, x in v.items():
+        _whole_into(child, ("f", key), x, mt.child(key))  # type: ignore[union-attr]
+
+
+# Shortcuts of the comparison (values on one side only, identical subtrees, the cached zero
+# object of a create). They never change a result; tests turn them off to check that.
+_FAST = True
+
+
 def _compare(l: Any, r: Any, t: _T, path: tuple, c: _Cmp) -> None:
+    if _FAST:
+        if l is ABSENT:
+            if r is not ABSENT and path:
+                _whole_into(_node_for(c.added, path[:-1]), path[-1], r, t)
+                return
+        elif r is ABSENT:
+            if path:
+                _whole_into(_node_for(c.removed, path[:-1]), path[-1], l, t)
+                return
+        elif l == r and _same(l, r):
+            return  # nothing changed below here
     lk = _kind_of(t, l) if l is not ABSENT else None
     rk = _kind_of(t, r) if r is not ABSENT else None
     if lk is not None and rk is not None and lk != rk:
@@ -1621,6 +1741,7 @@ class _Managed:
         self.times: dict[str, str | None] = {}
 
 
+@functools.lru_cache(maxsize=1024)
 def _identifier(manager: str, operation: str, api_version: str, subresource: str) -> str:
     """BuildManagerIdentifier: the entry's JSON without time and fields (and without
     apiVersion for Apply), as Go marshals it."""
@@ -1637,6 +1758,11 @@ def _identifier(manager: str, operation: str, api_version: str, subresource: str
 
 
 def _ident_fields(ident: str) -> dict:
+    return dict(_ident_fields_cached(ident))
+
+
+@functools.lru_cache(maxsize=1024)
+def _ident_fields_cached(ident: str) -> dict:
     try:
         d = json.loads(ident)
         return d if isinstance(d, dict) else {}
@@ -1697,6 +1823,11 @@ def _decode(entries: Any) -> _Managed:
 def _norm_time(t: Any) -> str | None:
     if not t or not isinstance(t, str):
         return None
+    return _norm_time_str(t)
+
+
+@functools.lru_cache(maxsize=1024)
+def _norm_time_str(t: str) -> str:
     try:
         d = _dt.datetime.fromisoformat(t)
     except ValueError:
@@ -1707,8 +1838,17 @@ def _norm_time(t: Any) -> str | None:
 
 
 def _unix(t: str | None) -> int:
-    if not t:
-        return 0
+    if not t or not isinstance(t, str):
+        return 0 if not t else _unix_uncached(t)
+    return _unix_str(t)
+
+
+@functools.lru_cache(maxsize=1024)
+def _unix_str(t: str) -> int:
+    return _unix_uncached(t)
+
+
+def _unix_uncached(t: Any) -> int:
     try:
         d = _dt.datetime.fromisoformat(t)
     except ValueError:
@@ -1973,7 +2113,7 @@ def update_managed_fields(
     if not m.fields and old is not None and (old.get("metadata") or {}).get("uid"):
         # an existing object nobody tracks stays untracked (upstream's skipNonAppliedManager)
         return new
-    live_t = _typed(old, ctx.gvk, ctx.go)
+    live_t = _zero_typed(ctx.gvk) if old is None and ctx.go and _FAST else _typed(old, ctx.gvk, ctx.go)
     new_t = _typed(new, ctx.gvk, ctx.go)
     _record_update(ctx, live_t, new_t, m, manager)
     enc = _encode(m)

@@ -733,3 +733,90 @@ def test_fieldset_algebra_and_round_trip(p1, p2):
     assert set(a.difference(b)) == set(p1) - set(p2)
     rd = set(a.recursive_difference(b))
     assert rd == {p for p in p1 if p not in set(p2) and not any(p[:i] in set(p2) for i in range(1, len(p)))}
+
+
+# ------------------------------------------------------------------------------------------------
+# the comparison's shortcuts (one-sided subtrees, identical subtrees, the cached zero object of a
+# create) give exactly what the plain walk gives
+# ------------------------------------------------------------------------------------------------
+
+FIELD_NAMES = st.sampled_from(["spec", "template", "containers", "name", "image", "ports", "containerPort",
+                               "protocol", "replicas", "labels", "env", "value", "finalizers", "data", "x",
+                               "selector", "matchLabels", "strategy", "rollingUpdate", "metadata"])
+JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from([0.0, 1.0, 1.5, -0.0]),
+                         st.just(float("nan")), st.sampled_from(["", "a", "b", "TCP", "UDP"]))
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(FIELD_NAMES, inner, max_size=4)),
+    max_leaves=14)
+KINDS = st.sampled_from([("apps/v1", "Deployment"), ("v1", "Pod"), ("v1", "ConfigMap"), ("example.com/v1", "Thing")])
+
+
+def _random_obj(kind, body):
+    api_version, k = kind
+    obj = {"apiVersion": api_version, "kind": k, "metadata": {"name": "n"}}
+    if isinstance(body, dict):
+        for key, v in body.items():
+            if key not in ("apiVersion", "kind"):
+                obj[key] = v
+    if not isinstance(obj.get("metadata"), dict):
+        obj["metadata"] = {"name": "n"}
+    return obj
+
+
+def _mutated(obj, edits):
+    out = copy.deepcopy(obj)
+    for path, v in edits:
+        node = out
+        for key in path[:-1]:
+            nxt = node.get(key) if isinstance(node, dict) else None
+            if not isinstance(nxt, dict):
+                break
+            node = nxt
+        else:
+            if v is None and path[-1] in node:
+                del node[path[-1]]
+            else:
+                node[path[-1]] = v
+    if not isinstance(out.get("metadata"), dict):
+        out["metadata"] = {}
+    return out
+
+
+def _both_ways(fn):
+    fast = fn()
+    mf._FAST = False
+    try:
+        slow = fn()
+    finally:
+        mf._FAST = True
+    return fast, slow
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(KINDS, JSON_VALUES, JSON_VALUES,
+       st.lists(st.tuples(st.lists(FIELD_NAMES, min_size=1, max_size=4), JSON_VALUES), max_size=4),
+       st.booleans())
+def test_comparison_shortcuts_change_nothing(kind, body, other, edits, with_status_reset):
+    old = _random_obj(kind, body)
+    new = _mutated(old, edits)
+    g, _, v = kind[0].rpartition("/")
+    t = mf.type_for((g, v, kind[1]))
+    for left, right in ((old, new), (new, old), (old, copy.deepcopy(old)), (old, _random_obj(kind, other))):
+        fast, slow = _both_ways(lambda left=left, right=right: mf._comparison(left, right, t))
+        for part in ("added", "modified", "removed"):
+            assert getattr(fast, part) == getattr(slow, part)
+            assert dumps(getattr(fast, part).to_fieldsv1()) == dumps(getattr(slow, part).to_fieldsv1())
+    reset = mf.reset_fields(has_status=True) if with_status_reset else None
+
+    def create():
+        return mf.update_managed_fields(old=None, new=copy.deepcopy(new), manager="m", api_version=kind[0], now=T0,
+                                        reset=reset)
+
+    def update():
+        return mf.update_managed_fields(old=create(), new=copy.deepcopy(old), manager="b", api_version=kind[0],
+                                        now=T1, reset=reset)
+
+    for fn in (create, update):
+        fast, slow = _both_ways(fn)
+        assert dumps(fast) == dumps(slow)
