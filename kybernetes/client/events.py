@@ -1,0 +1,255 @@
+"""Recording core/v1 Events about objects, the way client-go's legacy recorder does.
+
+A component says ``recorder.record(pod, type="Normal", reason="Scheduled",
+message="...")``; that returns at once. The Event is put on a bounded queue and a
+background task writes it (``kubectl describe`` and ``kubectl get events`` then show it):
+
+* the Event lives in the object's namespace (``default`` for cluster-scoped objects)
+  and is named ``<object name>.<16 hex digits of the time in ns>``;
+* ``involvedObject`` is a reference to the object (kind, namespace, name, uid,
+  apiVersion, resourceVersion), ``source`` is ``{component, host}``;
+* de-duplication (client-go's EventCorrelator/EventLogger): the same event again --
+  same involved object, type, reason, message and source -- within
+  :data:`DEDUP_WINDOW` seconds patches the Event already written (``count`` + 1, new
+  ``lastTimestamp``) instead of creating another. What was written is remembered in a
+  small LRU cache (:data:`CACHE_SIZE` entries);
+* writing never blocks or fails the caller: a full queue drops the event; a write that
+  fails on transport trouble, 429 or 5xx is retried a few times with back-off, any
+  other refusal is final; either way the event is then logged and dropped. If a patched
+  Event has disappeared (expired by the server's TTL) it is created anew.
+
+Events are best effort by design: a controller must never depend on them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+
+from .rest import APIStatusError, Client
+from .workqueue import Clock, SystemClock
+
+log = logging.getLogger(__name__)
+
+__all__ = ["CACHE_SIZE", "DEDUP_WINDOW", "EventRecorder", "object_reference"]
+
+DEDUP_WINDOW = 600.0   # seconds: a repeat within this is counted on the existing Event
+CACHE_SIZE = 4096      # like client-go's maxLruCacheEntries
+QUEUE_SIZE = 1000      # like the broadcaster's queue; more pending events are dropped
+MAX_TRIES = 3
+RETRY_DELAY = 0.5      # first back-off between tries; doubles each time
+
+NORMAL, WARNING = "Normal", "Warning"
+
+
+def _now_rfc3339() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def object_reference(obj: dict) -> dict:
+    """A core/v1 ObjectReference to ``obj`` (a full object, or already a reference)."""
+    if "metadata" not in obj:  # already a reference
+        return {k: v for k, v in obj.items() if v not in (None, "")}
+    meta = obj.get("metadata") or {}
+    ref = {
+        "kind": obj.get("kind", ""),
+        "namespace": meta.get("namespace", ""),
+        "name": meta.get("name", ""),
+        "uid": meta.get("uid", ""),
+        "apiVersion": obj.get("apiVersion", ""),
+        "resourceVersion": meta.get("resourceVersion", ""),
+    }
+    return {k: v for k, v in ref.items() if v}
+
+
+class _Seen:
+    """What the cache remembers about an Event written (client-go's eventLog)."""
+
+    __slots__ = ("count", "first_timestamp", "last_seen", "name", "namespace")
+
+    def __init__(self, count: int, first_timestamp: str, name: str, namespace: str, last_seen: float) -> None:
+        self.count = count
+        self.first_timestamp = first_timestamp
+        self.name = name
+        self.namespace = namespace
+        self.last_seen = last_seen
+
+
+class EventRecorder:
+    """Record Events from one component (``source.component``) on one host.
+
+    ``record()`` is a plain (non-async) call that must be made with an event loop
+    running; the writer task starts on first use. ``await flush()`` waits until all
+    recorded events were written (or dropped); ``await close()`` flushes and stops.
+    """
+
+    def __init__(self, client: Client, *, component: str, host: str = "", clock: Clock | None = None,
+                 dedup_window: float = DEDUP_WINDOW, cache_size: int = CACHE_SIZE,
+                 max_tries: int = MAX_TRIES, retry_delay: float = RETRY_DELAY) -> None:
+        if not component:
+            raise ValueError("an event recorder needs a component name")
+        self.client = client
+        self.component = component
+        self.host = host
+        self.clock: Clock = clock or SystemClock()
+        self.dedup_window = dedup_window
+        self.cache_size = cache_size
+        self.max_tries = max_tries
+        self.retry_delay = retry_delay
+        self._cache: OrderedDict[tuple, _Seen] = OrderedDict()
+        self._queue: asyncio.Queue[dict] | None = None
+        self._worker: asyncio.Task | None = None
+        self._last_ns = 0
+
+    # ------------------------------------------------------------------ API
+    def record(self, obj: dict, *, type: str, reason: str, message: str) -> None:
+        """Queue an Event about ``obj``; never blocks, never raises for API trouble."""
+        ref = object_reference(obj)
+        now = _now_rfc3339()
+        event = {
+            "apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": self._event_name(ref.get("name", "")),
+                         "namespace": ref.get("namespace") or "default"},
+            "involvedObject": ref,
+            "type": type,
+            "reason": reason,
+            "message": message,
+            "source": {k: v for k, v in (("component", self.component), ("host", self.host)) if v},
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "count": 1,
+            "reportingComponent": self.component,
+            "reportingInstance": self.host,
+        }
+        log.debug("event %s %s/%s %s %s: %s", type, ref.get("namespace", ""), ref.get("name", ""),
+                  reason, ref.get("kind", ""), message)
+        queue = self._ensure_worker()
+        try:
+            queue.put_nowait(event)
+        except asyncio.QueueFull:
+            log.warning("event queue full, dropping event %s for %s/%s", reason, ref.get("namespace", ""),
+                        ref.get("name", ""))
+
+    def event(self, obj: dict, type: str, reason: str, message: str) -> None:
+        """Positional-argument alias of :meth:`record` (client-go's ``Event``)."""
+        self.record(obj, type=type, reason=reason, message=message)
+
+    def eventf(self, obj: dict, type: str, reason: str, fmt: str, *args: Any) -> None:
+        """``record`` with a %-formatted message (client-go's ``Eventf``)."""
+        self.record(obj, type=type, reason=reason, message=fmt % args if args else fmt)
+
+    async def flush(self) -> None:
+        if self._queue is not None:
+            await self._queue.join()
+
+    async def close(self) -> None:
+        await self.flush()
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.cancel()
+            try:
+                await worker
+            except asyncio.CancelledError:
+                pass
+
+    # ------------------------------------------------------------------ internals
+    def _event_name(self, obj_name: str) -> str:
+        # upstream: "<name>.<unix nanoseconds in hex>"; keep it strictly increasing here so that
+        # two events recorded within one clock tick still get different names
+        ns = max(time.time_ns(), self._last_ns + 1)
+        self._last_ns = ns
+        return f"{obj_name}.{ns:016x}"
+
+    def _ensure_worker(self) -> asyncio.Queue:
+        if self._queue is None:
+            self._queue = asyncio.Queue(QUEUE_SIZE)
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.get_running_loop().create_task(self._run(), name=f"events-{self.component}")
+        return self._queue
+
+    async def _run(self) -> None:
+        assert self._queue is not None
+        while True:
+            event = await self._queue.get()
+            try:
+                await self._write(event)
+            except Exception:
+                log.exception("unexpected error writing event %s", event["metadata"]["name"])
+            finally:
+                self._queue.task_done()
+
+    @staticmethod
+    def _key(event: dict) -> tuple:
+        ref = event["involvedObject"]
+        src = event["source"]
+        return (src.get("component", ""), src.get("host", ""), ref.get("kind", ""), ref.get("namespace", ""),
+                ref.get("name", ""), ref.get("fieldPath", ""), ref.get("uid", ""), ref.get("apiVersion", ""),
+                event["type"], event["reason"], event["message"])
+
+    def _correlate(self, event: dict) -> tuple[tuple, bool]:
+        """Fold ``event`` into the one seen before, if any: (cache key, whether to patch)."""
+        key = self._key(event)
+        seen = self._cache.get(key)
+        if seen is None or self.clock.now() - seen.last_seen > self.dedup_window:
+            return key, False
+        self._cache.move_to_end(key)
+        event["metadata"]["name"] = seen.name
+        event["metadata"]["namespace"] = seen.namespace
+        event["count"] = seen.count + 1
+        event["firstTimestamp"] = seen.first_timestamp
+        return key, True
+
+    def _remember(self, key: tuple, written: dict) -> None:
+        meta = written.get("metadata") or {}
+        self._cache[key] = _Seen(int(written.get("count") or 1), written.get("firstTimestamp") or "",
+                                 meta.get("name", ""), meta.get("namespace", ""), self.clock.now())
+        self._cache.move_to_end(key)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+
+    async def _write(self, event: dict) -> None:
+        key, update = self._correlate(event)
+        meta = event["metadata"]
+        delay = self.retry_delay
+        for attempt in range(1, self.max_tries + 1):
+            try:
+                written = None
+                if update:
+                    try:
+                        written = await self.client.patch(
+                            "", "v1", "events", meta["name"], namespace=meta["namespace"],
+                            body={"count": event["count"], "lastTimestamp": event["lastTimestamp"],
+                                  "message": event["message"]})
+                    except APIStatusError as e:
+                        if e.code != 404:
+                            raise
+                        # the Event expired meanwhile: write it anew, keeping the count
+                if written is None:
+                    written = await self.client.create("", "v1", "events", event, namespace=meta["namespace"])
+                self._remember(key, written)
+                return
+            except APIStatusError as e:
+                if e.code != 429 and e.code < 500:
+                    # refused for good (invalid, forbidden, no such namespace, already exists ...):
+                    # as upstream, only transport trouble and an overloaded server are retried
+                    log.warning("event %s/%s rejected, dropping it: %s", meta["namespace"], meta["name"], e)
+                    return
+                err: Exception = e
+            except asyncio.CancelledError:
+                raise
+            except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as e:  # connection trouble
+                err = e
+            if attempt == self.max_tries:
+                log.warning("dropping event %s/%s after %d tries: %r", meta["namespace"], meta["name"],
+                            attempt, err)
+                return
+            log.debug("writing event %s/%s failed (try %d), retrying: %r", meta["namespace"], meta["name"],
+                      attempt, err)
+            await self.clock.sleep_until(self.clock.now() + delay)
+            delay *= 2

@@ -1,0 +1,96 @@
+"""The event recorder against a real API server, read back the way kubectl describe does."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kybernetes.client.events import EventRecorder
+
+
+async def _configmap(client, namespace: str, name: str = "cfg") -> dict:
+    return await client.create("", "v1", "configmaps", {"metadata": {"name": name}, "data": {"a": "b"}},
+                               namespace=namespace)
+
+
+async def _events_about(client, namespace: str, name: str) -> list[dict]:
+    # what `kubectl describe` asks for
+    answer = await client.list("", "v1", "events", namespace=namespace,
+                               field_selector=f"involvedObject.name={name},involvedObject.namespace={namespace}")
+    return sorted(answer["items"], key=lambda e: e["reason"])
+
+
+@pytest.fixture
+async def recorder(client):
+    r = EventRecorder(client, component="test-controller", host="node-1")
+    yield r
+    await r.close()
+
+
+async def test_repeat_is_counted_on_one_event(client, namespace, recorder):
+    cm = await _configmap(client, namespace)
+    recorder.record(cm, type="Normal", reason="Synced", message="all good")
+    recorder.record(cm, type="Normal", reason="Synced", message="all good")
+    await recorder.flush()
+
+    events = await _events_about(client, namespace, "cfg")
+    assert len(events) == 1
+    ev = events[0]
+    assert ev["count"] == 2
+    assert ev["type"] == "Normal" and ev["reason"] == "Synced" and ev["message"] == "all good"
+    assert ev["metadata"]["namespace"] == namespace
+    assert re.fullmatch(r"cfg\.[0-9a-f]{16}", ev["metadata"]["name"])
+    io = ev["involvedObject"]
+    assert io["kind"] == "ConfigMap" and io["apiVersion"] == "v1" and io["name"] == "cfg"
+    assert io["namespace"] == namespace and io["uid"] == cm["metadata"]["uid"]
+    assert io["resourceVersion"] == cm["metadata"]["resourceVersion"]
+    assert ev["source"] == {"component": "test-controller", "host": "node-1"}
+    assert ev["reportingComponent"] == "test-controller" and ev["reportingInstance"] == "node-1"
+    assert ev["firstTimestamp"] <= ev["lastTimestamp"]
+
+    # and a third time, after the first ones were written
+    recorder.record(cm, type="Normal", reason="Synced", message="all good")
+    await recorder.flush()
+    (ev,) = await _events_about(client, namespace, "cfg")
+    assert ev["count"] == 3
+
+
+async def test_different_reason_or_type_makes_another_event(client, namespace, recorder):
+    cm = await _configmap(client, namespace)
+    recorder.record(cm, type="Normal", reason="Synced", message="ok")
+    recorder.record(cm, type="Warning", reason="Failed", message="broken")
+    recorder.eventf(cm, "Warning", "Failed", "broken %s", "again")
+    await recorder.flush()
+
+    events = await _events_about(client, namespace, "cfg")
+    assert [(e["reason"], e["type"], e["count"]) for e in events] == [
+        ("Failed", "Warning", 1), ("Failed", "Warning", 1), ("Synced", "Normal", 1)]
+    assert len({e["metadata"]["name"] for e in events}) == 3
+
+
+async def test_cluster_scoped_object_goes_to_default(client, namespace, recorder):
+    ns = await client.get("", "v1", "namespaces", namespace)
+    recorder.record(ns, type="Normal", reason="Checked", message=f"looked at {namespace}")
+    await recorder.flush()
+    answer = await client.list("", "v1", "events", namespace="default",
+                               field_selector=f"involvedObject.name={namespace},involvedObject.kind=Namespace")
+    (ev,) = answer["items"]
+    assert ev["reason"] == "Checked" and "namespace" not in ev["involvedObject"]
+
+
+async def test_deleted_event_is_recreated_and_bad_ones_dropped(client, namespace, recorder):
+    cm = await _configmap(client, namespace)
+    recorder.record(cm, type="Normal", reason="Synced", message="ok")
+    await recorder.flush()
+    (ev,) = await _events_about(client, namespace, "cfg")
+    await client.delete("", "v1", "events", ev["metadata"]["name"], namespace=namespace)
+
+    recorder.record(cm, type="Normal", reason="Synced", message="ok")
+    # an event in a namespace that does not exist is refused; the recorder carries on
+    recorder.record({"kind": "ConfigMap", "apiVersion": "v1", "namespace": "no-such-ns", "name": "x"},
+                    type="Normal", reason="Nope", message="never written")
+    recorder.record(cm, type="Normal", reason="After", message="still working")
+    await recorder.flush()
+    events = await _events_about(client, namespace, "cfg")
+    assert [(e["reason"], e["count"]) for e in events] == [("After", 1), ("Synced", 2)]
