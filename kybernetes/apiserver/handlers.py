@@ -483,11 +483,39 @@ class ResourceHandlers:
             raise errors.method_not_allowed()
         if sub.name == "scale":
             return await self._scale(request, info, resource, user, verb)
+        if sub.name == "finalize" and verb == "update":
+            return await self._finalize(request, info, resource, user)
         if sub.name == "binding" and verb == "create":
             raw = await self._read_body(request)
             binding = self.api.decode_body(raw, request.headers.get("Content-Type"), _BINDING)
             return await self._bind(request, info.namespace, info.name, binding, resource, user)
         raise errors.APIError(404, "NotFound", "the server could not find the requested resource", details={})
+
+    async def _finalize(self, request: web.Request, info: RequestInfo, resource: Resource, user: User) -> web.Response:
+        """PUT namespaces/<name>/finalize: the only way to change spec.finalizers (the
+        namespace controller removes "kubernetes" here once the namespace is empty)."""
+        out = self._output(request, resource)
+        dry_run = self.api._dry_run(request.query, "UpdateOptions")
+        raw = await self._read_body(request)
+        body = self.api.decode_body(raw, request.headers.get("Content-Type"), resource)
+        finalizers = (body.get("spec") or {}).get("finalizers")
+
+        def mutate(ns: dict) -> dict:
+            rv = (body.get("metadata") or {}).get("resourceVersion")
+            if rv:
+                ns["metadata"]["resourceVersion"] = rv  # a precondition
+            else:
+                ns["metadata"].pop("resourceVersion", None)
+            spec = ns.setdefault("spec", {})
+            if finalizers:
+                spec["finalizers"] = list(finalizers)
+            else:
+                spec.pop("finalizers", None)
+            return ns
+
+        result, _ = await self.api.update(resource, info.namespace, info.name, mutate, user=user, dry_run=dry_run,
+                                          subresource="finalize", manager=self._manager(request, "UpdateOptions"))
+        return self._render(request, resource, result, out=out)
 
     def _scale_of(self, resource: Resource, obj: dict) -> dict:
         meta = obj.get("metadata", {})

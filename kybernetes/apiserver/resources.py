@@ -503,8 +503,8 @@ class ResourceAPI:
                 self._record_manager(resource, old, new, manager, subresource)
             if subresource == "status":
                 new = strategy.prepare_status_update(resource, new, old)
-            elif subresource == "binding":
-                pass  # the binding sets spec.nodeName and the PodScheduled condition itself
+            elif subresource in ("binding", "finalize"):
+                pass  # these change exactly one thing (spec.nodeName, spec.finalizers) themselves
             else:
                 strategy.prepare_update(resource, new, old)
             validation.apply_defaults(resource, new)

@@ -110,6 +110,13 @@ def prepare_update(resource: Resource, obj: dict, old: dict) -> None:
             meta[k] = old_meta[k]
         else:
             meta.pop(k, None)
+    if (resource.group, resource.plural) == ("", "namespaces"):
+        # spec.finalizers only change through the finalize subresource
+        old_finalizers = (old.get("spec") or {}).get("finalizers")
+        if old_finalizers:
+            obj.setdefault("spec", {})["finalizers"] = list(old_finalizers)
+        elif isinstance(obj.get("spec"), dict):
+            obj["spec"].pop("finalizers", None)
     if resource.has_status:
         if "status" in old:
             obj["status"] = copy.deepcopy(old["status"])

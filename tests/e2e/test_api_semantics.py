@@ -348,3 +348,15 @@ def test_protobuf_watch_frames(raw):
     assert r.headers["Content-Type"] == "application/vnd.kubernetes.protobuf;stream=watch"
     events = protobuf.decode_watch_stream(r.read())
     assert [(t, o["metadata"]["name"], o["data"]) for t, o in events] == [("ADDED", "p", {"k": "v"})]
+
+
+def test_namespace_finalize_subresource_completes_deletion(raw):
+    ns = make_ns(raw, "fz")
+    status, obj = raw.json("PUT", f"/api/v1/namespaces/{ns}", body={"metadata": {"name": ns}, "spec": {}})
+    assert obj["spec"]["finalizers"] == ["kubernetes"]  # a plain update cannot drop them
+    status, obj = raw.json("DELETE", f"/api/v1/namespaces/{ns}")
+    assert obj["status"]["phase"] == "Terminating"
+    status, obj = raw.json("PUT", f"/api/v1/namespaces/{ns}/finalize",
+                           body={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}, "spec": {"finalizers": []}})
+    assert status == 200
+    assert raw.json("GET", f"/api/v1/namespaces/{ns}")[0] == 404
