@@ -43,6 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     for name, help_ in (("server", "run an all-in-one cluster"), ("apiserver", "run the API server alone")):
         p = sub.add_parser(name, help=help_)
         _add_apiserver_flags(p)
+        if name == "server":
+            p.add_argument("--disable-controller-manager", action="store_true",
+                           help="run without the controller manager")
+    cm = sub.add_parser("controller-manager", help="run the controllers against an API server")
+    cm.add_argument("--kubeconfig", required=True, help="kubeconfig of the API server to manage")
+    cm.add_argument("--leader-elect", default="true", choices=["true", "false"],
+                    help="elect a leader through a Lease so only one instance acts (default true)")
+    cm.add_argument("--controllers", default="*", help="comma-separated controllers to run (default all)")
+    cm.add_argument("-v", "--v", dest="verbosity", type=int, default=0, help="log verbosity")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbosity >= 4 else logging.INFO,
@@ -55,10 +64,22 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:  # pragma: no cover
         pass
     try:
-        asyncio.run(_run(args))
+        asyncio.run(_run_controller_manager(args) if args.command == "controller-manager" else _run(args))
     except KeyboardInterrupt:
         pass
     return 0
+
+
+async def _run_controller_manager(args: argparse.Namespace) -> None:
+    from ..controllers.manager import run_controller_manager
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    names = None if args.controllers in ("*", "") else [c.strip() for c in args.controllers.split(",") if c.strip()]
+    await run_controller_manager(kubeconfig=args.kubeconfig, leader_elect=args.leader_elect == "true",
+                                 controllers=names, stop=stop)
 
 
 async def _run(args: argparse.Namespace) -> None:
@@ -115,8 +136,16 @@ async def _run(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    children = []
+    if args.command == "server" and config.tls and not args.disable_controller_manager:
+        from .supervisor import supervise
+
+        children.append(asyncio.create_task(supervise(
+            "controller-manager", ["controller-manager", "--kubeconfig", str(data_dir / "kubeconfig")], stop)))
     await stop.wait()
     log.info("shutting down")
+    if children:
+        await asyncio.gather(*children, return_exceptions=True)
     await server.stop()
     await runner.cleanup()
     await store.close()

@@ -61,9 +61,13 @@ class Cluster:
             return ""
 
 
-def start_cluster(data_dir: Path, *extra: str, timeout: float = 30.0) -> Cluster:
+def start_cluster(data_dir: Path, *extra: str, timeout: float = 30.0, controllers: bool = False) -> Cluster:
+    """A ``kyb server`` on a free port. Without ``controllers`` it serves the API alone,
+    so tests of API semantics (a namespace staying Terminating, ...) see no controller."""
     log_path = data_dir.parent / f"{data_dir.name}.log"
     log_file = open(log_path, "ab")
+    if not controllers:
+        extra = ("--disable-controller-manager", *extra)
     proc = subprocess.Popen(
         [sys.executable, "-m", "kybernetes.cli.main", "server", "--data-dir", str(data_dir), "--https-port", "0", *extra],
         stdout=subprocess.PIPE, stderr=log_file, start_new_session=True,

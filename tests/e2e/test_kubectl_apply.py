@@ -5,7 +5,6 @@ Runs with each kubectl variant (1.37, and the machine's 1.33, 1.30, 1.27)."""
 from __future__ import annotations
 
 import json
-import os
 import stat
 import uuid
 

@@ -1,0 +1,127 @@
+"""The controller manager: one client, one informer factory, the enabled controllers.
+
+``run_controller_manager`` is what ``kyb controller-manager`` runs. It connects with a
+``kube-controller-manager/<version>`` User-Agent, so objects it writes name
+``kube-controller-manager`` in their managedFields, as upstream's do. With leader
+election (the default) replicas campaign for the ``kube-system/kube-controller-manager``
+Lease and only the holder builds and runs controllers; a replica that loses the lease
+stops its controllers (and their informers) before anyone else may take over, and
+campaigns again.
+
+Controllers are enabled by name, upstream-style: ``None`` or ``["*"]`` is every
+controller, ``["*", "-namespace"]`` all but one, ``["serviceaccount"]`` just that one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import uuid
+from collections.abc import Callable
+
+from .. import __version__
+from ..client import Client, LeaderElector, SharedInformerFactory
+from .base import ControllerContext, RunnableController
+from .namespace import new_namespace_controller
+from .rootca import new_root_ca_cert_publisher
+from .serviceaccount import new_serviceaccounts_controller
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ALIASES", "CONTROLLERS", "ControllerContext", "enabled_controllers", "run_controller_manager"]
+
+USER_AGENT = f"kube-controller-manager/v{__version__} (kybernetes)"
+
+CONTROLLERS: dict[str, Callable[[ControllerContext], RunnableController]] = {
+    "namespace": new_namespace_controller,
+    "serviceaccount": new_serviceaccounts_controller,
+    "root-ca-cert-publisher": new_root_ca_cert_publisher,
+}
+
+# upstream's newer "<name>-controller" spellings
+ALIASES = {
+    "namespace-controller": "namespace",
+    "serviceaccount-controller": "serviceaccount",
+    "root-ca-certificate-publisher-controller": "root-ca-cert-publisher",
+}
+
+
+def enabled_controllers(names: list[str] | None) -> list[str]:
+    """Resolve ``--controllers``: ``*`` for all, ``-name`` to disable, ``name`` to enable."""
+    if not names:
+        return list(CONTROLLERS)
+    star = False
+    on: set[str] = set()
+    off: set[str] = set()
+    for raw in names:
+        if raw == "*":
+            star = True
+            continue
+        neg = raw.startswith("-")
+        name = raw.removeprefix("-")
+        name = ALIASES.get(name, name)
+        if name not in CONTROLLERS:
+            raise ValueError(f"unknown controller {raw!r}; known: {', '.join(sorted(CONTROLLERS))}")
+        (off if neg else on).add(name)
+    return [n for n in CONTROLLERS if n not in off and (star or n in on)]
+
+
+async def _run_controllers(client: Client, names: list[str], root_ca_pem: str, options: dict) -> None:
+    """Build the controllers on a fresh informer factory and run them until cancelled."""
+    informers = SharedInformerFactory(client)
+    ctx = ControllerContext(client=client, informers=informers, root_ca_pem=root_ca_pem, options=options)
+    controllers = []
+    for name in names:
+        try:
+            controllers.append(CONTROLLERS[name](ctx))
+        except ValueError as e:
+            log.warning("controller %s not started: %s", name, e)
+    informers.start()
+    tasks = [asyncio.create_task(c.run(), name=f"controller-{c.name}") for c in controllers]
+    log.info("controller manager: running %s", ", ".join(c.name for c in controllers) or "nothing")
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await informers.stop()
+
+
+async def run_controller_manager(*, kubeconfig: str, leader_elect: bool = True,
+                                 lease_name: str = "kube-controller-manager", lease_namespace: str = "kube-system",
+                                 identity: str | None = None, controllers: list[str] | None = None,
+                                 stop: asyncio.Event | None = None, options: dict | None = None) -> None:
+    """Run until ``stop`` is set (or the task is cancelled). ``options`` maps a controller
+    name to keyword arguments for its constructor (workers, ...)."""
+    names = enabled_controllers(controllers)
+    client = await Client.from_kubeconfig(kubeconfig, user_agent=USER_AGENT)
+    root_ca_pem = (client.config.ca_data or b"").decode()
+    options = options or {}
+    stop = stop or asyncio.Event()
+    if leader_elect:
+        identity = identity or f"{socket.gethostname()}_{uuid.uuid4()}"
+        elector = LeaderElector(
+            client, lease_namespace=lease_namespace, lease_name=lease_name, identity=identity,
+            on_started_leading=lambda: _run_controllers(client, names, root_ca_pem, options),
+            on_stopped_leading=lambda: log.info("controller manager %s: leading stopped", identity),
+            on_new_leader=lambda who: log.info("controller manager: new leader %s", who),
+            release_on_cancel=True)
+        work = asyncio.create_task(elector.run(), name="controller-manager-election")
+    else:
+        work = asyncio.create_task(_run_controllers(client, names, root_ca_pem, options),
+                                   name="controller-manager")
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        done, _ = await asyncio.wait({work, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if work in done:
+            work.result()  # surface a crash
+    finally:
+        for t in (work, stopper):
+            t.cancel()
+        for t in (work, stopper):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t  # a crash was already raised above by work.result()
+        await client.close()
