@@ -2,7 +2,7 @@
 latency, LIST latency of 2000 ConfigMaps, and watch delivery latency.
 
 Usage: .venv/bin/python bench/api.py [--url URL --kubeconfig FILE] [--quick]
-Without --url it starts its own ``kyb server`` on a temporary data dir.
+Without --kubeconfig it starts its own ``kyb apiserver`` (the API server alone) on a temporary data dir.
 The client is aiohttp over HTTPS with the admin client certificate, keep-alive
 connections, in a separate process from the server (like kubectl or a controller).
 """
@@ -52,7 +52,7 @@ def ssl_from_kubeconfig(path: Path) -> tuple[str, ssl.SSLContext]:
 
 def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kybernetes.cli.main", "server", "--data-dir", str(data_dir), "--https-port", "0"],
+        [sys.executable, "-m", "kybernetes.cli.main", "apiserver", "--data-dir", str(data_dir), "--https-port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT, start_new_session=True,
     )
     assert proc.stdout is not None
