@@ -40,12 +40,13 @@ import functools
 import hashlib
 import importlib.util
 import json
-import math
 import os
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from . import errors
+from .gofmt import go_float as _go_float
+from .gofmt import go_quote as _go_quote
 
 __all__ = [
     "ABSENT",
@@ -166,65 +167,6 @@ def _equal(a: Any, b: Any) -> bool:
                 return False
         return True
     return a == b
-
-
-def _go_float(f: float) -> str:
-    """Go's ``%v`` for a float64: strconv's shortest 'g' (exponent form below 1e-4 and from 1e6)."""
-    if math.isinf(f):
-        return "+Inf" if f > 0 else "-Inf"
-    if math.isnan(f):
-        return "NaN"
-    if f == 0:
-        return "-0" if math.copysign(1.0, f) < 0 else "0"
-    sign = "-" if f < 0 else ""
-    mant, _, e = repr(abs(f)).partition("e")
-    ip, _, fp = mant.partition(".")
-    raw = ip + (fp if fp != "0" else "")
-    lead = len(raw) - len(raw.lstrip("0"))
-    digits = raw.lstrip("0").rstrip("0") or "0"
-    dp = len(ip) - lead + (int(e) if e else 0)  # value = 0.<digits> * 10**dp
-    exp = dp - 1
-    if exp < -4 or exp >= 6:
-        m = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        return f"{sign}{m}e{'+' if exp >= 0 else '-'}{abs(exp):02d}"
-    if dp <= 0:
-        return f"{sign}0.{'0' * -dp}{digits}"
-    if dp >= len(digits):
-        return sign + digits + "0" * (dp - len(digits))
-    return f"{sign}{digits[:dp]}.{digits[dp:]}"
-
-
-def _go_quote(s: str) -> str:
-    """Go's ``%q`` / strconv.Quote."""
-    out = ['"']
-    for ch in s:
-        o = ord(ch)
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\a":
-            out.append("\\a")
-        elif ch == "\b":
-            out.append("\\b")
-        elif ch == "\f":
-            out.append("\\f")
-        elif ch == "\v":
-            out.append("\\v")
-        elif o < 0x20 or o == 0x7F:
-            out.append(f"\\x{o:02x}")
-        elif not ch.isprintable() and o > 0x7F:
-            out.append(f"\\u{o:04x}" if o <= 0xFFFF else f"\\U{o:08x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
 
 
 def _json_prep(v: Any) -> Any:

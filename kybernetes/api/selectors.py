@@ -32,6 +32,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from kybernetes.api.errors import APIError
+from kybernetes.api.gofmt import go_quote
 from kybernetes.api.names import byte_len, label_value_errors, qualified_name_errors
 
 __all__ = [
@@ -65,43 +66,8 @@ class SelectorError(APIError, ValueError):
 
 
 # --------------------------------------------------------------------------
-# Go-compatible rendering helpers (strconv.Quote, %#v of []string)
+# Go-compatible rendering helpers (%#v of []string; go_quote lives in gofmt)
 # --------------------------------------------------------------------------
-
-_GO_ESCAPES = {
-    0x07: "\\a",
-    0x08: "\\b",
-    0x0C: "\\f",
-    0x0A: "\\n",
-    0x0D: "\\r",
-    0x09: "\\t",
-    0x0B: "\\v",
-    0x22: '\\"',
-    0x5C: "\\\\",
-}
-
-
-def go_quote(s: str) -> str:
-    """Render ``s`` like Go's ``%q`` / ``strconv.Quote``."""
-    if s.isascii() and s.isprintable() and '"' not in s and "\\" not in s:
-        return '"' + s + '"'
-    out = ['"']
-    for ch in s:
-        o = ord(ch)
-        esc = _GO_ESCAPES.get(o)
-        if esc is not None:
-            out.append(esc)
-        elif o < 0x20 or o == 0x7F:
-            out.append(f"\\x{o:02x}")
-        elif ch.isprintable():
-            out.append(ch)
-        elif o < 0x10000:
-            out.append(f"\\u{o:04x}")
-        else:
-            out.append(f"\\U{o:08x}")
-    out.append('"')
-    return "".join(out)
-
 
 def _go_string_slice(values: Sequence[str]) -> str:
     """``%#v`` of a ``[]string``; an empty one is the nil slice upstream builds."""

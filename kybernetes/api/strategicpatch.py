@@ -29,12 +29,12 @@ subtrees with ``doc`` (never with ``patch``, whose values are copied).
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 import yaml
 
 from . import patchmeta
+from .gofmt import go_float as _go_float
 from .patch import PatchError
 from .patchmeta import EMPTY, Node
 from .registry import Resource
@@ -157,41 +157,6 @@ def _go_type(v: Any) -> str:
     if isinstance(v, list):
         return _SLICE_T
     return type(v).__name__
-
-
-def _go_float(f: float) -> str:
-    """``%v`` of a float64: shortest digits, exponent form below 1e-4 and from 1e6 (like ``%g``)."""
-    if math.isnan(f):
-        return "NaN"
-    if math.isinf(f):
-        return "+Inf" if f > 0 else "-Inf"
-    if f == 0:
-        return "-0" if math.copysign(1.0, f) < 0 else "0"
-    r = repr(f)  # shortest round-trip digits
-    mant, _, exp_s = r.partition("e")
-    neg = mant.startswith("-")
-    mant = mant.lstrip("-")
-    exp = int(exp_s) if exp_s else 0
-    int_part, _, frac_part = mant.partition(".")
-    if frac_part == "0":
-        frac_part = ""
-    digits = (int_part + frac_part).lstrip("0")
-    # decimal exponent of the first significant digit
-    if int_part.strip("0"):
-        point = len(int_part.lstrip("0")) + exp
-    else:
-        point = -(len(frac_part) - len(frac_part.lstrip("0"))) + exp
-    digits = digits.rstrip("0") or "0"
-    x = point - 1
-    sign = "-" if neg else ""
-    if x < -4 or x >= 6:
-        m = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        return f"{sign}{m}e{'-' if x < 0 else '+'}{abs(x):02d}"
-    if point <= 0:
-        return f"{sign}0.{'0' * (-point)}{digits}"
-    if point >= len(digits):
-        return sign + digits + "0" * (point - len(digits))
-    return f"{sign}{digits[:point]}.{digits[point:]}"
 
 
 def go_format(v: Any) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ..errors import Cause
-from ..selectors import go_quote  # Go's strconv.Quote (%q), shared with label selector errors
+from ..gofmt import go_quote
 
 INVALID = "FieldValueInvalid"
 REQUIRED = "FieldValueRequired"
