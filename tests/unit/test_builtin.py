@@ -3,14 +3,14 @@ updated for 1.33."""
 
 from __future__ import annotations
 
+from tests.golden import UPSTREAM
 import json
-from pathlib import Path
 
 import pytest
 
 from kybernetes.api.builtin import API_GROUP_ORDER, builtin_registry, builtin_resources
 
-REF = Path("/work/shared/reference/upstream-1.28/discovery")
+REF = UPSTREAM / "discovery"
 
 # Group versions served by 1.28 and no longer by 1.33.
 REMOVED_SINCE_128 = {

@@ -1,6 +1,6 @@
 """managedFields and server-side apply, checked against a real API server.
 
-The captures under /work/shared/reference/upstream-1.28 give the managedFields an
+The captures under tests/fixtures/upstream-1.28 give the managedFields an
 upstream server wrote for: a sequence of applies by two managers (apply/ssa-*),
 the 409 bodies of conflicting applies, plain creates of every common kind
 (defaulting/*), a status patch (subresources/pod-status-patch-running) and a
@@ -11,9 +11,9 @@ apiVersion, subresource).
 
 from __future__ import annotations
 
+from tests.golden import UPSTREAM
 import copy
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,7 +23,7 @@ from kybernetes.api import errors, validation
 from kybernetes.api import managedfields as mf
 from kybernetes.api.builtin import builtin_registry
 
-REF = Path("/work/shared/reference/upstream-1.28")
+REF = UPSTREAM
 REG = builtin_registry()
 DEPLOY = ("apps", "v1", "Deployment")
 CM = ("", "v1", "ConfigMap")

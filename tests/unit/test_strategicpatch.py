@@ -1,7 +1,7 @@
 """Strategic merge patch: upstream's semantics, directives and error messages.
 
 The golden cases are PATCH requests captured from kube-apiserver 1.28
-(/work/shared/reference/upstream-1.28/apply/smp-*): the object before, the patch,
+(tests/fixtures/upstream-1.28/apply/smp-*): the object before, the patch,
 and the object (or the 422 Status) after. The server also defaults and validates
 the result, so the tests run ``validation.apply_defaults`` / ``validation.validate``
 on what :func:`strategicpatch.apply` returns; fields the server or controllers set
@@ -15,9 +15,9 @@ included) for random Pod- and Deployment-shaped objects.
 
 from __future__ import annotations
 
+from tests.golden import UPSTREAM
 import copy
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -35,7 +35,7 @@ from kybernetes.api.strategicpatch import (
     go_format,
 )
 
-REF = Path("/work/shared/reference/upstream-1.28/apply")
+REF = UPSTREAM / "apply"
 REG = builtin_registry()
 
 
@@ -72,8 +72,7 @@ def c(name: str, **kw) -> dict:
 
 def _golden(name: str) -> dict:
     path = next(REF.glob(f"{name}-*.json"), None)
-    if path is None:
-        pytest.skip(f"no reference capture {name}")
+    assert path is not None, f"no reference capture {name}"
     return json.loads(path.read_text())
 
 

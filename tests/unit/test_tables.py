@@ -1,12 +1,12 @@
 """Server-side Table columns and cells, checked against the Tables a real 1.28 server
-served (the reference captures under /work/shared/reference), with the changes 1.33 made on top."""
+served (the reference captures under tests/fixtures), with the changes 1.33 made on top."""
 
 from __future__ import annotations
 
+from tests.golden import UPSTREAM
 import copy
 import json
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -22,7 +22,7 @@ from kybernetes.api.tables import (
     supports_table,
 )
 
-REF = Path("/work/shared/reference/upstream-1.28")
+REF = UPSTREAM
 REG = builtin_registry()
 NOW = datetime(2026, 11, 22, 2, 57, 16, tzinfo=timezone.utc)  # creation + Age of the golden rows
 T0 = "2026-11-22T02:56:34Z"  # when most golden objects were created
