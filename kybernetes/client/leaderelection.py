@@ -276,22 +276,31 @@ class LeaderElector:
         return True
 
     async def _release(self) -> None:
-        """Clear ``holderIdentity`` if we still hold the lease (one attempt, like upstream)."""
+        """Clear ``holderIdentity`` if we still hold the lease. A renewal cancelled in
+        flight may still land after our read, so a 409 is retried (a few times)."""
         try:
-            lease = await asyncio.wait_for(
-                self.client.get(GROUP, VERSION, PLURAL, self.lease_name, namespace=self.lease_namespace),
-                timeout=self.renew_deadline)
-            spec = lease.get("spec") or {}
-            if spec.get("holderIdentity") != self.identity:
+            for attempt in range(3):
+                lease = await asyncio.wait_for(
+                    self.client.get(GROUP, VERSION, PLURAL, self.lease_name, namespace=self.lease_namespace),
+                    timeout=self.renew_deadline)
+                spec = lease.get("spec") or {}
+                if spec.get("holderIdentity") != self.identity:
+                    return
+                now = micro_time_now()
+                body = dict(lease)
+                body["spec"] = {**spec, "holderIdentity": "", "leaseDurationSeconds": 1,
+                                "acquireTime": now, "renewTime": now}
+                try:
+                    await asyncio.wait_for(
+                        self.client.replace(GROUP, VERSION, PLURAL, self.lease_name, body,
+                                            namespace=self.lease_namespace),
+                        timeout=self.renew_deadline)
+                except APIStatusError as e:
+                    if e.code == 409 and attempt < 2:
+                        continue
+                    raise
+                log.info("%s released lease %s/%s", self.identity, self.lease_namespace, self.lease_name)
                 return
-            now = micro_time_now()
-            body = dict(lease)
-            body["spec"] = {**spec, "holderIdentity": "", "leaseDurationSeconds": 1,
-                            "acquireTime": now, "renewTime": now}
-            await asyncio.wait_for(
-                self.client.replace(GROUP, VERSION, PLURAL, self.lease_name, body, namespace=self.lease_namespace),
-                timeout=self.renew_deadline)
-            log.info("%s released lease %s/%s", self.identity, self.lease_namespace, self.lease_name)
         except (APIStatusError, aiohttp.ClientError, OSError, TimeoutError, ValueError) as e:
             log.warning("%s failed to release lease %s/%s: %r", self.identity, self.lease_namespace,
                         self.lease_name, e)

@@ -25,6 +25,7 @@ from .. import __version__
 from ..client import Client, LeaderElector, SharedInformerFactory
 from .base import ControllerContext, RunnableController
 from .namespace import new_namespace_controller
+from .replicaset import new_replicaset_controller
 from .rootca import new_root_ca_cert_publisher
 from .serviceaccount import new_serviceaccounts_controller
 
@@ -38,6 +39,7 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], RunnableController]] = {
     "namespace": new_namespace_controller,
     "serviceaccount": new_serviceaccounts_controller,
     "root-ca-cert-publisher": new_root_ca_cert_publisher,
+    "replicaset": new_replicaset_controller,
 }
 
 # upstream's newer "<name>-controller" spellings
