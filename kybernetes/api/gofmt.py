@@ -6,6 +6,7 @@ Standalone on purpose: imports nothing from ``kybernetes``.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 __all__ = ["go_float", "go_quote"]
 
@@ -75,3 +76,20 @@ def go_quote(s: str) -> str:
             out.append(f"\\U{o:08x}")
     out.append('"')
     return "".join(out)
+
+
+def go_type_name(v: Any) -> str:
+    """The Go type a decoded JSON value has (``reflect.TypeOf(v)``), ``<nil>`` for null."""
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int):
+        return "int64"
+    if isinstance(v, float):
+        return "float64"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, list):
+        return "[]interface {}"
+    if isinstance(v, dict):
+        return "map[string]interface {}"
+    return "<nil>"

@@ -47,6 +47,7 @@ from typing import Any, NamedTuple
 from . import errors
 from .gofmt import go_float as _go_float
 from .gofmt import go_quote as _go_quote
+from .gofmt import go_type_name as _go_type_name
 
 __all__ = [
     "ABSENT",
@@ -1164,22 +1165,6 @@ def _item_pe(lt: _ListT, item: Any) -> tuple:
     if item is None:
         raise _ItemError("associative list without keys has an element that's an explicit null")
     return ("v", _canon(item))
-
-
-def _go_type_name(v: Any) -> str:
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, int):
-        return "int64"
-    if isinstance(v, float):
-        return "float64"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, list):
-        return "[]interface {}"
-    if isinstance(v, dict):
-        return "map[string]interface {}"
-    return "<nil>"
 
 
 def _validate(v: Any, t: _T, path: tuple, errs: list[tuple[tuple, str]]) -> None:

@@ -35,6 +35,7 @@ import yaml
 
 from . import patchmeta
 from .gofmt import go_float as _go_float
+from .gofmt import go_type_name
 from .patch import PatchError
 from .patchmeta import EMPTY, Node
 from .registry import Resource
@@ -142,21 +143,7 @@ _SLICE_T = "[]interface {}"
 
 def _go_type(v: Any) -> str:
     """``%s`` of ``reflect.TypeOf(v)`` for a decoded JSON value."""
-    if v is None:
-        return "%!s(<nil>)"
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, int):
-        return "int64"
-    if isinstance(v, float):
-        return "float64"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, dict):
-        return _MAP_T
-    if isinstance(v, list):
-        return _SLICE_T
-    return type(v).__name__
+    return "%!s(<nil>)" if v is None else go_type_name(v)
 
 
 def go_format(v: Any) -> str:

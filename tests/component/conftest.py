@@ -40,3 +40,25 @@ async def namespace(client):
     name = f"t-{uuid.uuid4().hex[:8]}"
     await client.create("", "v1", "namespaces", {"metadata": {"name": name}})
     return name
+
+
+async def eventually(fn, *, deadline: float = 15.0, what: str = "condition"):
+    """Poll ``fn`` (async, returns a truthy value when done) until it succeeds; the
+    deadline only bounds a broken run."""
+    import asyncio
+
+    from kybernetes.client import APIStatusError
+
+    loop = asyncio.get_running_loop()
+    end = loop.time() + deadline
+    last = None
+    while loop.time() < end:
+        try:
+            last = await fn()
+        except APIStatusError as e:
+            last = e
+        else:
+            if last:
+                return last
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{what} not reached within {deadline}s (last: {last!r})")

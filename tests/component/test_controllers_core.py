@@ -11,6 +11,7 @@ import uuid
 import pytest
 import yaml
 
+from tests.component.conftest import eventually
 from kybernetes.client import APIStatusError
 from kybernetes.controllers import CONTROLLERS, run_controller_manager
 from kybernetes.controllers.manager import enabled_controllers
@@ -20,7 +21,6 @@ from kybernetes.controllers.rootca import (
     DESCRIPTION_ANNOTATION,
 )
 
-DEADLINE = 15.0
 
 
 @pytest.fixture
@@ -31,23 +31,6 @@ async def manager(cluster):
     yield task
     stop.set()
     await asyncio.wait_for(task, 10)
-
-
-async def eventually(fn, *, deadline: float = DEADLINE, what: str = "condition"):
-    """Poll ``fn`` (async, returns a truthy value when done) until it succeeds."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + deadline
-    last = None
-    while loop.time() < end:
-        try:
-            last = await fn()
-        except APIStatusError as e:
-            last = e
-        else:
-            if last:
-                return last
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{what} not reached within {deadline}s (last: {last!r})")
 
 
 async def get_or_none(client, plural, name, namespace=""):

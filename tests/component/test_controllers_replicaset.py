@@ -8,11 +8,10 @@ import asyncio
 
 import pytest
 
-from kybernetes.client import APIStatusError
+from tests.component.conftest import eventually
 from kybernetes.controllers import CONTROLLERS, run_controller_manager
 from kybernetes.controllers.replicaset import Expectations, pod_deletion_order
 
-DEADLINE = 10.0
 
 
 @pytest.fixture
@@ -23,22 +22,6 @@ async def manager(cluster):
     yield task
     stop.set()
     await asyncio.wait_for(task, 10)
-
-
-async def eventually(fn, *, deadline: float = DEADLINE, what: str = "condition"):
-    loop = asyncio.get_running_loop()
-    end = loop.time() + deadline
-    last = None
-    while loop.time() < end:
-        try:
-            last = await fn()
-        except APIStatusError as e:
-            last = e
-        else:
-            if last:
-                return last
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{what} not reached within {deadline}s (last: {last!r})")
 
 
 def rs_body(name: str, replicas: int, app: str | None = None) -> dict:
