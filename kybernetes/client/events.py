@@ -13,6 +13,13 @@ background task writes it (``kubectl describe`` and ``kubectl get events`` then 
   :data:`DEDUP_WINDOW` seconds patches the Event already written (``count`` + 1, new
   ``lastTimestamp``) instead of creating another. What was written is remembered in a
   small LRU cache (:data:`CACHE_SIZE` entries);
+* aggregation and spam filtering (client-go's EventAggregator and spam filter): more
+  than :data:`AGGREGATE_MAX_EVENTS` events that differ only in message (same object,
+  source, type and reason) within :data:`AGGREGATE_INTERVAL` seconds are folded into
+  one Event with the message ``(combined from similar events): <latest message>``, and
+  each source may write :data:`SPAM_BURST` events about one object, then one every
+  :data:`SPAM_REFILL_SECONDS` -- so a controller creating 500 pods writes a handful of
+  Events, not 500, and its API budget goes to the pods;
 * writing never blocks or fails the caller: a full queue drops the event; a write that
   fails on transport trouble, 429 or 5xx is retried a few times with back-off, any
   other refusal is final; either way the event is then logged and dropped. If a patched
@@ -44,6 +51,12 @@ CACHE_SIZE = 4096      # like client-go's maxLruCacheEntries
 QUEUE_SIZE = 1000      # like the broadcaster's queue; more pending events are dropped
 MAX_TRIES = 3
 RETRY_DELAY = 0.5      # first back-off between tries; doubles each time
+
+AGGREGATE_MAX_EVENTS = 10     # similar events before they are combined into one
+AGGREGATE_INTERVAL = 600.0    # seconds over which similar events are counted
+SPAM_BURST = 25               # events one source may write about one object at once ...
+SPAM_REFILL_SECONDS = 300.0   # ... then one every five minutes
+AGGREGATE_PREFIX = "(combined from similar events): "
 
 NORMAL, WARNING = "Normal", "Warning"
 
@@ -103,7 +116,9 @@ class EventRecorder:
         self.max_tries = max_tries
         self.retry_delay = retry_delay
         self._cache: OrderedDict[tuple, _Seen] = OrderedDict()
-        self._queue: asyncio.Queue[dict] | None = None
+        self._queue: asyncio.Queue[tuple[dict, tuple | None]] | None = None
+        self._similar: OrderedDict[tuple, tuple[float, set[str]]] = OrderedDict()  # aggregation
+        self._spam: OrderedDict[tuple, tuple[float, float]] = OrderedDict()        # tokens, last refill
         self._worker: asyncio.Task | None = None
         self._last_ns = 0
 
@@ -129,9 +144,13 @@ class EventRecorder:
         }
         log.debug("event %s %s/%s %s %s: %s", type, ref.get("namespace", ""), ref.get("name", ""),
                   reason, ref.get("kind", ""), message)
+        dedup_key = self._aggregate(event)
+        if not self._spam_allows(event):
+            log.debug("event %s for %s/%s filtered as spam", reason, ref.get("namespace", ""), ref.get("name", ""))
+            return
         queue = self._ensure_worker()
         try:
-            queue.put_nowait(event)
+            queue.put_nowait((event, dedup_key))
         except asyncio.QueueFull:
             log.warning("event queue full, dropping event %s for %s/%s", reason, ref.get("namespace", ""),
                         ref.get("name", ""))
@@ -159,6 +178,43 @@ class EventRecorder:
                 pass
 
     # ------------------------------------------------------------------ internals
+    @staticmethod
+    def _object_key(event: dict) -> tuple:
+        ref, src = event["involvedObject"], event["source"]
+        return (src.get("component", ""), src.get("host", ""), ref.get("kind", ""), ref.get("namespace", ""),
+                ref.get("name", ""), ref.get("uid", ""), ref.get("apiVersion", ""))
+
+    def _aggregate(self, event: dict) -> tuple | None:
+        """Count distinct messages of similar events; past the limit, rewrite ``event``
+        into the combined one and return the key all of them are de-duplicated under."""
+        key = (*self._object_key(event), event["type"], event["reason"])
+        now = self.clock.now()
+        first, messages = self._similar.get(key, (now, set()))
+        if now - first > AGGREGATE_INTERVAL:
+            first, messages = now, set()
+        messages.add(event["message"])
+        self._similar[key] = (first, messages)
+        self._similar.move_to_end(key)
+        while len(self._similar) > self.cache_size:
+            self._similar.popitem(last=False)
+        if len(messages) <= AGGREGATE_MAX_EVENTS:
+            return None
+        event["message"] = AGGREGATE_PREFIX + event["message"]
+        return ("aggregate", *key)
+
+    def _spam_allows(self, event: dict) -> bool:
+        """A token bucket per (source, object)."""
+        key = self._object_key(event)
+        now = self.clock.now()
+        tokens, last = self._spam.get(key, (float(SPAM_BURST), now))
+        tokens = min(float(SPAM_BURST), tokens + (now - last) / SPAM_REFILL_SECONDS)
+        allowed = tokens >= 1.0
+        self._spam[key] = (tokens - 1.0 if allowed else tokens, now)
+        self._spam.move_to_end(key)
+        while len(self._spam) > self.cache_size:
+            self._spam.popitem(last=False)
+        return allowed
+
     def _event_name(self, obj_name: str) -> str:
         # upstream: "<name>.<unix nanoseconds in hex>"; keep it strictly increasing here so that
         # two events recorded within one clock tick still get different names
@@ -176,9 +232,9 @@ class EventRecorder:
     async def _run(self) -> None:
         assert self._queue is not None
         while True:
-            event = await self._queue.get()
+            event, dedup_key = await self._queue.get()
             try:
-                await self._write(event)
+                await self._write(event, dedup_key)
             except Exception:
                 log.exception("unexpected error writing event %s", event["metadata"]["name"])
             finally:
@@ -192,9 +248,9 @@ class EventRecorder:
                 ref.get("name", ""), ref.get("fieldPath", ""), ref.get("uid", ""), ref.get("apiVersion", ""),
                 event["type"], event["reason"], event["message"])
 
-    def _correlate(self, event: dict) -> tuple[tuple, bool]:
+    def _correlate(self, event: dict, key: tuple | None = None) -> tuple[tuple, bool]:
         """Fold ``event`` into the one seen before, if any: (cache key, whether to patch)."""
-        key = self._key(event)
+        key = key or self._key(event)
         seen = self._cache.get(key)
         if seen is None or self.clock.now() - seen.last_seen > self.dedup_window:
             return key, False
@@ -213,8 +269,8 @@ class EventRecorder:
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
 
-    async def _write(self, event: dict) -> None:
-        key, update = self._correlate(event)
+    async def _write(self, event: dict, dedup_key: tuple | None = None) -> None:
+        key, update = self._correlate(event, dedup_key)
         meta = event["metadata"]
         delay = self.retry_delay
         for attempt in range(1, self.max_tries + 1):

@@ -80,7 +80,7 @@ class Expectations:
         if e.adds <= 0 and not e.deletes:
             return True
         if self.clock() - e.stamp > self.timeout:
-            log.info("replicaset %s: expectations expired (adds %d, deletes %d)", key, e.adds, len(e.deletes))
+            log.info("%s: expectations expired (adds %d, deletes %d)", key, e.adds, len(e.deletes))
             return True
         return False
 
@@ -133,6 +133,10 @@ def _parse_time(s: str | None) -> float | None:
 
 def _now_rfc3339() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _group_of(api_version: str) -> str:
+    return api_version.rpartition("/")[0]
 
 
 def controller_ref(obj: dict) -> dict | None:
@@ -217,14 +221,24 @@ def _ranks_by_colocation(to_rank: list[dict], related: list[dict]) -> dict[str, 
 
 # ---------------------------------------------------------------------------- the controller
 class ReplicaSetController:
+    """Also the ReplicationController controller: a subclass changes only what the
+    class attributes below name (the resource, and how its selector is written)."""
+
     name = "replicaset"
+    group, version, plural, kind = GROUP, VERSION, PLURAL, KIND
+    component = "replicaset-controller"   # the source of its Events
+
+    @staticmethod
+    def selector_of(spec: dict) -> Any:
+        """The owner's pod selector (apps/v1 ReplicaSets use a LabelSelector)."""
+        return label_selector_from_dict(spec.get("selector"))
 
     def __init__(self, ctx: ControllerContext, *, workers: int = 5, burst_replicas: int = BURST_REPLICAS,
                  expectations_timeout: float = EXPECTATIONS_TIMEOUT) -> None:
         self.client = ctx.client
         self.burst_replicas = burst_replicas
         self.expectations = Expectations(timeout=expectations_timeout)
-        self.replicasets = ctx.informers.informer(GROUP, VERSION, PLURAL)
+        self.replicasets = ctx.informers.informer(self.group, self.version, self.plural)
         self.pods = ctx.informers.informer("", "v1", "pods")
         self.controller = Controller(self.name, self.reconcile, workers=workers)
         self.recorder: EventRecorder | None = None
@@ -246,7 +260,7 @@ class ReplicaSetController:
 
     def _resolve(self, namespace: str, ref: dict | None) -> dict | None:
         """The ReplicaSet a controller reference points at, if it is one of ours and still exists."""
-        if not ref or ref.get("kind") != KIND or (ref.get("apiVersion") or "").split("/")[0] != GROUP:
+        if not ref or ref.get("kind") != self.kind or _group_of(ref.get("apiVersion") or "") != self.group:
             return None
         rs = self.replicasets.get(f"{namespace}/{ref.get('name')}")
         if rs is None or _meta(rs).get("uid") != ref.get("uid"):
@@ -261,7 +275,7 @@ class ReplicaSetController:
         out = []
         for rs in self.replicasets.by_index("namespace", ns):
             try:
-                sel = label_selector_from_dict((rs.get("spec") or {}).get("selector"))
+                sel = self.selector_of(rs.get("spec") or {})
             except SelectorError:
                 continue
             if not sel.empty and sel.matches(labels):
@@ -327,7 +341,7 @@ class ReplicaSetController:
     async def run(self) -> None:
         await self.replicasets.wait_synced()
         await self.pods.wait_synced()
-        self.recorder = EventRecorder(self.client, component="replicaset-controller", host=socket.gethostname())
+        self.recorder = EventRecorder(self.client, component=self.component, host=socket.gethostname())
         try:
             await self.controller.run()
         finally:
@@ -346,9 +360,9 @@ class ReplicaSetController:
         namespace = _meta(rs).get("namespace", "")
         spec = rs.get("spec") or {}
         try:
-            selector = label_selector_from_dict(spec.get("selector"))
+            selector = self.selector_of(spec)
         except SelectorError as e:
-            log.warning("replicaset %s: invalid selector: %s", key, e)
+            log.warning("%s %s: invalid selector: %s", self.name, key, e)
             return None
         needs_sync = self.expectations.satisfied(key)
 
@@ -408,7 +422,7 @@ class ReplicaSetController:
     async def _can_adopt(self, rs: dict) -> bool:
         meta = _meta(rs)
         try:
-            fresh = await self.client.get(GROUP, VERSION, PLURAL, meta["name"], namespace=meta.get("namespace", ""))
+            fresh = await self.client.get(self.group, self.version, self.plural, meta["name"], namespace=meta.get("namespace", ""))
         except APIStatusError as e:
             if e.code == 404:
                 return False
@@ -417,7 +431,8 @@ class ReplicaSetController:
 
     def _owner_ref(self, rs: dict) -> dict:
         meta = _meta(rs)
-        return {"apiVersion": f"{GROUP}/{VERSION}", "kind": KIND, "name": meta["name"], "uid": meta["uid"],
+        api_version = f"{self.group}/{self.version}" if self.group else self.version
+        return {"apiVersion": api_version, "kind": self.kind, "name": meta["name"], "uid": meta["uid"],
                 "controller": True, "blockOwnerDeletion": True}
 
     async def _adopt(self, rs: dict, pod: dict) -> dict | None:
@@ -430,7 +445,7 @@ class ReplicaSetController:
             if e.code in (404, 409, 422):
                 return None  # gone, or replaced by another pod of the same name
             raise
-        log.info("replicaset %s: adopted pod %s", _key(rs), pmeta["name"])
+        log.info("%s %s: adopted pod %s", self.name, _key(rs), pmeta["name"])
         return new
 
     async def _release(self, rs: dict, pod: dict) -> None:
@@ -444,7 +459,7 @@ class ReplicaSetController:
             if e.code in (404, 409, 422):
                 return
             raise
-        log.info("replicaset %s: released pod %s", _key(rs), pmeta["name"])
+        log.info("%s %s: released pod %s", self.name, _key(rs), pmeta["name"])
 
     # ------------------------------------------------------------------ creating and deleting
     def _pod_from_template(self, rs: dict) -> dict:
@@ -466,7 +481,7 @@ class ReplicaSetController:
             want = min(-diff, self.burst_replicas)
             # record first: the informer may see the new pods before create() returns
             self.expectations.expect_creations(key, want)
-            log.info("replicaset %s: too few replicas, creating %d", key, want)
+            log.info("%s %s: too few replicas, creating %d", self.name, key, want)
             created, error = await self._slow_start(want, lambda: self._create_pod(rs))
             if created < want:
                 # the failed and skipped creates will never be observed
@@ -478,7 +493,7 @@ class ReplicaSetController:
             ranks = _ranks_by_colocation(pods, pods)
             victims = pod_deletion_order(pods, ranks)[:n]
             self.expectations.expect_deletions(key, [_key(p) for p in victims])
-            log.info("replicaset %s: too many replicas, deleting %d", key, n)
+            log.info("%s %s: too many replicas, deleting %d", self.name, key, n)
             results = await asyncio.gather(*(self._delete_pod(rs, p) for p in victims), return_exceptions=True)
             errors = [r for r in results if isinstance(r, BaseException)]
             for pod, r in zip(victims, results, strict=True):
@@ -580,7 +595,7 @@ class ReplicaSetController:
         for attempt in range(2):
             body = {**body, "status": status}
             try:
-                await self.client.update_status(GROUP, VERSION, PLURAL, meta["name"], body,
+                await self.client.update_status(self.group, self.version, self.plural, meta["name"], body,
                                                 namespace=meta.get("namespace", ""))
                 return
             except APIStatusError as e:
@@ -590,7 +605,7 @@ class ReplicaSetController:
                     raise
             # our copy is stale: fetch the current object and write the same counts on it
             try:
-                body = await self.client.get(GROUP, VERSION, PLURAL, meta["name"], namespace=meta.get("namespace", ""))
+                body = await self.client.get(self.group, self.version, self.plural, meta["name"], namespace=meta.get("namespace", ""))
             except APIStatusError as e:
                 if e.code == 404:
                     return

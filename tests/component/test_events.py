@@ -94,3 +94,20 @@ async def test_deleted_event_is_recreated_and_bad_ones_dropped(client, namespace
     await recorder.flush()
     events = await _events_about(client, namespace, "cfg")
     assert [(e["reason"], e["count"]) for e in events] == [("After", 1), ("Synced", 2)]
+
+
+async def test_similar_events_are_combined_and_a_flood_is_cut_off(client, namespace, recorder):
+    """30 events differing only in message: the first 10 are written as they are, the
+    next 15 fold into one combined Event, the last 5 exceed the per-object burst of 25."""
+    cm = await _configmap(client, namespace)
+    for i in range(30):
+        recorder.record(cm, type="Normal", reason="SuccessfulCreate", message=f"Created pod: web-{i}")
+    await recorder.flush()
+
+    events = await _events_about(client, namespace, "cfg")
+    plain = sorted(e["message"] for e in events if not e["message"].startswith("(combined"))
+    combined = [e for e in events if e["message"].startswith("(combined from similar events): ")]
+    assert plain == sorted(f"Created pod: web-{i}" for i in range(10))
+    assert len(combined) == 1
+    assert combined[0]["count"] == 15
+    assert combined[0]["message"] == "(combined from similar events): Created pod: web-24"
