@@ -2,9 +2,11 @@
 until N pods exist, and until the owner's status reports them.
 
 Usage: .venv/bin/python bench/controllers.py [--replicas 500] [--kind deployment|replicaset] [--runs 3]
+                                             [--qps Q --burst B]
 
 Starts its own ``kyb server`` (API server + controller manager child process, default
-client rate limits) on a temporary data dir, and for each run creates the object in a
+client rate limits; with ``--qps``/``--burst`` the controller manager runs as a separate
+``kyb controller-manager`` with those limits instead) on a temporary data dir, and for each run creates the object in a
 fresh namespace and watches pods from a separate client. The clock starts just before
 the create request. There is no scheduler yet, so pods stay Pending: "exist" is the
 figure (upstream's 24 s on this machine was "exist and bound").
@@ -28,9 +30,10 @@ sys.path.insert(0, str(ROOT))
 from kybernetes.client import APIStatusError, Client  # noqa: E402
 
 
-def start_server(data_dir: Path) -> subprocess.Popen:
+def start_server(data_dir: Path, *extra: str) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kybernetes.cli.main", "server", "--data-dir", str(data_dir), "--https-port", "0"],
+        [sys.executable, "-m", "kybernetes.cli.main", "server", "--data-dir", str(data_dir), "--https-port", "0",
+         *extra],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT, start_new_session=True,
     )
     assert proc.stdout is not None
@@ -99,18 +102,30 @@ def main() -> None:
     ap.add_argument("--replicas", type=int, default=500)
     ap.add_argument("--kind", choices=["deployment", "replicaset"], default="deployment")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--qps", type=float, help="run the controller manager separately with this client QPS")
+    ap.add_argument("--burst", type=int, default=None, help="... and this burst")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="kyb-bench-cm-"))
-    proc = start_server(tmp / "data")
+    procs = []
     try:
+        if args.qps is None:
+            procs.append(start_server(tmp / "data"))
+        else:
+            procs.append(start_server(tmp / "data", "--disable-controller-manager"))
+            limits = ["--kube-api-qps", str(args.qps)] + (["--kube-api-burst", str(args.burst)] if args.burst else [])
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "kybernetes.cli.main", "controller-manager",
+                 "--kubeconfig", str(tmp / "data" / "kubeconfig"), *limits],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, start_new_session=True))
         asyncio.run(main_async(args, tmp / "data"))
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        for proc in reversed(procs):
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

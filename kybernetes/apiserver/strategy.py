@@ -127,15 +127,45 @@ def prepare_update(resource: Resource, obj: dict, old: dict) -> None:
     validation.prepare_update(resource, obj, old)
 
 
+# What a status update takes from the stored object besides spec. Upstream's older
+# status strategies reset only the spec, so a status write may change labels,
+# annotations and so on (the Deployment controller writes its revision annotation
+# that way, without moving generation); some reset more, the newer ones use
+# ResetObjectMetaForStatus and keep all user metadata.
+_USER_METADATA = ("labels", "annotations", "finalizers", "ownerReferences")
+STATUS_RESETS_METADATA: dict[tuple[str, str], tuple[str, ...]] = {
+    ("apps", "deployments"): ("labels",),
+    ("", "pods"): ("ownerReferences",),   # old kubelets corrupted them
+    ("apiextensions.k8s.io", "customresourcedefinitions"): ("labels", "annotations", "ownerReferences"),
+    **{gk: _USER_METADATA for gk in (
+        ("flowcontrol.apiserver.k8s.io", "flowschemas"),
+        ("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations"),
+        ("admissionregistration.k8s.io", "validatingadmissionpolicies"),
+        ("networking.k8s.io", "servicecidrs"),
+        ("internal.apiserver.k8s.io", "storageversions"),
+    )},
+}
+
+
 def prepare_status_update(resource: Resource, obj: dict, old: dict) -> dict:
-    """A status update: everything but status (and managedFields) comes from the stored object."""
+    """A status update: status and (per kind) user metadata come from the request;
+    the spec, server-owned metadata and the kind's reset fields from the stored object."""
     new = copy.deepcopy(old)
     if "status" in obj:
         new["status"] = obj["status"]
     else:
         new.pop("status", None)
-    if "managedFields" in obj.get("metadata", {}):
-        new["metadata"]["managedFields"] = obj["metadata"]["managedFields"]
+    meta, req_meta = new["metadata"], obj.get("metadata") or {}
+    resets = STATUS_RESETS_METADATA.get((resource.group, resource.plural), ())
+    for k in _USER_METADATA:
+        if k in resets:
+            continue
+        if req_meta.get(k):
+            meta[k] = req_meta[k]
+        else:
+            meta.pop(k, None)
+    if "managedFields" in req_meta:
+        meta["managedFields"] = req_meta["managedFields"]
     # kind/apiVersion from the request (it may be another served version)
     new["kind"] = obj.get("kind", old.get("kind"))
     new["apiVersion"] = obj.get("apiVersion", old.get("apiVersion"))

@@ -123,9 +123,11 @@ class Client:
     ``await client.close()`` (or ``async with``)."""
 
     def __init__(self, config: ClientConfig, *, user_agent: str = f"kyb-client/{__version__}",
-                 qps: float = 100.0, burst: int = 200, ssl_context: Any = None) -> None:
+                 qps: float = 100.0, burst: int = 200, ssl_context: Any = None,
+                 accept: str = "application/json") -> None:
         self.config = config
         self.user_agent = user_agent
+        self.accept = accept
         self.limiter = TokenBucket(qps, burst)
         self._ssl = ssl_context if ssl_context is not None else config.ssl_context()
         self._session: aiohttp.ClientSession | None = None
@@ -156,9 +158,17 @@ class Client:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
+    def sibling(self, *, accept: str) -> Client:
+        """A client for the same server, credentials and request budget (one rate
+        limiter) that asks for another representation, e.g. PartialObjectMetadata.
+        It has its own HTTP session: close it too."""
+        other = Client(self.config, user_agent=self.user_agent, ssl_context=self._ssl, accept=accept)
+        other.limiter = self.limiter
+        return other
+
     # ------------------------------------------------------------------ transport
     def _headers(self, content_type: str | None = None) -> dict[str, str]:
-        h = {"Accept": "application/json"}
+        h = {"Accept": self.accept}
         if content_type:
             h["Content-Type"] = content_type
         token = self.config.bearer_token()

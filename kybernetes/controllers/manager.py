@@ -24,6 +24,8 @@ from collections.abc import Callable
 from .. import __version__
 from ..client import Client, LeaderElector, SharedInformerFactory
 from .base import ControllerContext, RunnableController
+from .deployment import new_deployment_controller
+from .garbagecollector import new_garbage_collector
 from .namespace import new_namespace_controller
 from .replicaset import new_replicaset_controller
 from .replicationcontroller import new_replicationcontroller_controller
@@ -49,6 +51,8 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], RunnableController]] = {
     "root-ca-cert-publisher": new_root_ca_cert_publisher,
     "replicaset": new_replicaset_controller,
     "replicationcontroller": new_replicationcontroller_controller,
+    "deployment": new_deployment_controller,
+    "garbagecollector": new_garbage_collector,
 }
 
 # upstream's newer "<name>-controller" spellings
@@ -58,6 +62,8 @@ ALIASES = {
     "root-ca-certificate-publisher-controller": "root-ca-cert-publisher",
     "replicaset-controller": "replicaset",
     "replicationcontroller-controller": "replicationcontroller",
+    "deployment-controller": "deployment",
+    "garbage-collector-controller": "garbagecollector",
 }
 
 

@@ -80,11 +80,9 @@ def test_one_leader_acts_and_the_other_takes_over_when_it_is_killed(setup):
     holder = spec["holderIdentity"]
     assert spec["leaseDurationSeconds"] == int(LEASE)
 
-    def leader_index() -> int | None:
-        found = [i for i, p in enumerate(logs) if f"{holder} acquired lease" in p.read_text()]
-        return found[0] if found else None
-    leader = wait_for(leader_index)
-    assert leader is not None
+    found = wait_for(lambda: [i for i, p in enumerate(logs) if f"{holder} acquired lease" in p.read_text()])
+    assert found, f"neither log names {holder} as acquiring the lease"
+    (leader,) = found
     follower = 1 - leader
 
     # only the leader runs controllers; both manage one ReplicaSet without doubling pods
