@@ -27,17 +27,15 @@ in case an event was lost.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..api.selectors import SelectorError, label_selector_from_dict
-from ..client import APIStatusError, Controller, EventRecorder, Result
-from .base import ControllerContext
+from ..client import APIStatusError, Controller, Result
+from .base import ControllerContext, EventingController, parse_time, rfc3339
 
 log = logging.getLogger(__name__)
 
@@ -122,19 +120,6 @@ def _key(obj: dict) -> str:
     return f"{m.get('namespace', '')}/{m.get('name', '')}"
 
 
-def _parse_time(s: str | None) -> float | None:
-    if not s:
-        return None
-    try:
-        return dt.datetime.fromisoformat(s).timestamp()
-    except ValueError:
-        return None
-
-
-def _now_rfc3339() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _group_of(api_version: str) -> str:
     return api_version.rpartition("/")[0]
 
@@ -171,7 +156,7 @@ def available_in(pod: dict, min_ready_seconds: int, now: float) -> float | None:
         return None
     if min_ready_seconds <= 0:
         return 0.0
-    since = _parse_time(c.get("lastTransitionTime"))
+    since = parse_time(c.get("lastTransitionTime"))
     if since is None:
         return 0.0
     return max(0.0, since + min_ready_seconds - now)
@@ -195,8 +180,8 @@ def pod_deletion_order(pods: list[dict], ranks: dict[str, int] | None = None) ->
             cost = int((meta.get("annotations") or {}).get(DELETION_COST_ANNOTATION, 0))
         except ValueError:
             cost = 0
-        ready_since = _parse_time((_ready_condition(pod) or {}).get("lastTransitionTime")) if ready else None
-        created = _parse_time(meta.get("creationTimestamp"))
+        ready_since = parse_time((_ready_condition(pod) or {}).get("lastTransitionTime")) if ready else None
+        created = parse_time(meta.get("creationTimestamp"))
         return (
             1 if spec.get("nodeName") else 0,                   # unassigned first
             _PHASE_RANK.get(status.get("phase") or "Pending", 0),  # Pending < Unknown < Running
@@ -220,7 +205,7 @@ def _ranks_by_colocation(to_rank: list[dict], related: list[dict]) -> dict[str, 
 
 
 # ---------------------------------------------------------------------------- the controller
-class ReplicaSetController:
+class ReplicaSetController(EventingController):
     """Also the ReplicationController controller: a subclass changes only what the
     class attributes below name (the resource, and how its selector is written)."""
 
@@ -241,7 +226,6 @@ class ReplicaSetController:
         self.replicasets = ctx.informers.informer(self.group, self.version, self.plural)
         self.pods = ctx.informers.informer("", "v1", "pods")
         self.controller = Controller(self.name, self.reconcile, workers=workers)
-        self.recorder: EventRecorder | None = None
         self.replicasets.add_event_handler(on_add=self._on_rs, on_update=self._on_rs_update,
                                            on_delete=self._on_rs_delete)
         self.pods.add_event_handler(on_add=self._on_pod_add, on_update=self._on_pod_update,
@@ -338,18 +322,8 @@ class ReplicaSetController:
         self.controller.enqueue(_key(rs))
 
     # ------------------------------------------------------------------ lifecycle
-    async def run(self) -> None:
-        await self.replicasets.wait_synced()
-        await self.pods.wait_synced()
-        self.recorder = EventRecorder(self.client, component=self.component, host=socket.gethostname())
-        try:
-            await self.controller.run()
-        finally:
-            await self.recorder.close()
-
-    def _event(self, obj: dict, type_: str, reason: str, message: str) -> None:
-        if self.recorder is not None:
-            self.recorder.record(obj, type=type_, reason=reason, message=message)
+    def synced_informers(self) -> list:
+        return [self.replicasets, self.pods]
 
     # ------------------------------------------------------------------ reconcile
     async def reconcile(self, key: Any) -> Result | None:
@@ -569,7 +543,7 @@ class ReplicaSetController:
         if manage_error is not None and failure is None:
             conditions.append({"type": "ReplicaFailure", "status": "True",
                                "reason": "FailedCreate" if diff < 0 else "FailedDelete",
-                               "message": str(manage_error), "lastTransitionTime": _now_rfc3339()})
+                               "message": str(manage_error), "lastTransitionTime": rfc3339(time.time())})
         elif manage_error is None and failure is not None:
             conditions = [c for c in conditions if c.get("type") != "ReplicaFailure"]
 

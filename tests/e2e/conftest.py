@@ -46,19 +46,42 @@ class Cluster:
         return self.data_dir / "kubeconfig"
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        stop_process(self.proc, sig)
 
     def log(self) -> str:
         try:
             return self.log_path.read_text()
         except OSError:
             return ""
+
+
+def stop_process(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 10) -> None:
+    """Signal a process we started (by PID) and wait for it; SIGKILL if it lingers."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout)
+
+
+def wait_for(fn, timeout: float = 60.0, interval: float = 0.1):
+    """Poll until fn() is truthy and return its value (the last falsy one after the
+    deadline, which only bounds a broken run)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+def start_controller_manager(kubeconfig: Path, log_path: Path, *flags: str) -> subprocess.Popen:
+    """A ``kyb controller-manager`` process against ``kubeconfig``, logging to ``log_path``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "kybernetes.cli.main", "controller-manager", "--kubeconfig", str(kubeconfig), *flags],
+        stdout=subprocess.DEVNULL, stderr=open(log_path, "ab"), start_new_session=True)
 
 
 def start_cluster(data_dir: Path, *extra: str, timeout: float = 30.0, controllers: bool = False) -> Cluster:

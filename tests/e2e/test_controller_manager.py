@@ -7,13 +7,12 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import KUBECTL_PIP, Kubectl, start_cluster
+from .conftest import KUBECTL_PIP, Kubectl, start_cluster, start_controller_manager, stop_process, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -21,21 +20,11 @@ LEASE, RENEW, RETRY = 4.0, 3.0, 0.5   # shortened from 15/10/2 s so the test is 
 
 
 def start_manager(kubeconfig: Path, log_path: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "kybernetes.cli.main", "controller-manager", "--kubeconfig", str(kubeconfig),
-         "--leader-elect-lease-duration", f"{LEASE}s", "--leader-elect-renew-deadline", f"{RENEW}s",
-         "--leader-elect-retry-period", f"{RETRY}s", "--controllers", "replicaset,serviceaccount"],
-        stdout=subprocess.DEVNULL, stderr=open(log_path, "ab"), start_new_session=True)
+    return start_controller_manager(
+        kubeconfig, log_path, "--leader-elect-lease-duration", f"{LEASE}s", "--leader-elect-renew-deadline",
+        f"{RENEW}s", "--leader-elect-retry-period", f"{RETRY}s", "--controllers", "replicaset,serviceaccount")
 
 
-def wait_for(fn, timeout: float = 30.0, interval: float = 0.1):
-    """Poll until fn() is truthy; the deadline only bounds a broken run."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 @pytest.fixture
@@ -46,13 +35,7 @@ def setup(tmp_path):
     k = Kubectl(str(KUBECTL_PIP), cluster, tmp_path / "home")
     yield k, procs, logs
     for p in procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        stop_process(p)
     cluster.stop()
 
 

@@ -4,12 +4,11 @@ finishes (kubectl waits for it, as against a real cluster)."""
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
 
-from .conftest import KUBECTL_PIP, Kubectl, start_cluster
+from .conftest import KUBECTL_PIP, Kubectl, start_cluster, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -21,14 +20,6 @@ def kubectl_cm(tmp_path_factory):
     c.stop()
 
 
-def wait_for(fn, timeout: float = 30.0):
-    """Poll until fn() is truthy; the deadline only bounds a broken run."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.2)
 
 
 def test_namespace_gets_default_service_account_and_root_ca(kubectl_cm):

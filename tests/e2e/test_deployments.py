@@ -11,7 +11,6 @@ import json
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -19,20 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import KUBECTL_MACHINE, KUBECTL_PIP, Kubectl, start_cluster
+from .conftest import (KUBECTL_MACHINE, KUBECTL_PIP, Kubectl, start_cluster, start_controller_manager, stop_process,
+                       wait_for)
 from .fakekubelet import FakeKubelet
 
 pytestmark = pytest.mark.e2e
 
 
-def wait_for(fn, timeout: float = 60.0, interval: float = 0.1):
-    """Poll until fn() is truthy; the deadline only bounds a broken run."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 @pytest.fixture(scope="module")
@@ -292,10 +284,7 @@ def test_rollout_with_the_machine_kubectl(cluster, ns, tmp_path):
 
 # ---------------------------------------------------------------------------- restart mid-rollout
 def start_manager(kubeconfig: Path, log_path: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "kybernetes.cli.main", "controller-manager", "--kubeconfig", str(kubeconfig),
-         "--leader-elect", "false"],
-        stdout=subprocess.DEVNULL, stderr=open(log_path, "ab"), start_new_session=True)
+    return start_controller_manager(kubeconfig, log_path, "--leader-elect", "false")
 
 
 def test_controller_manager_killed_mid_rollout_finishes_without_extra_pods(tmp_path):
@@ -331,11 +320,5 @@ def test_controller_manager_killed_mid_rollout_finishes_without_extra_pods(tmp_p
     finally:
         if kubelet is not None:
             kubelet.stop()
-        if manager.poll() is None:
-            manager.send_signal(signal.SIGTERM)
-            try:
-                manager.wait(10)
-            except subprocess.TimeoutExpired:
-                manager.kill()
-                manager.wait()
+        stop_process(manager)
         cluster.stop()

@@ -28,15 +28,14 @@ from __future__ import annotations
 
 import copy
 import logging
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ...api.selectors import SelectorError, label_selector_from_dict
-from ...client import APIStatusError, Controller, EventRecorder, Result
-from ..base import ControllerContext
+from ...client import APIStatusError, Controller, Result
+from ..base import ControllerContext, EventingController
 from . import util as u
 
 log = logging.getLogger(__name__)
@@ -84,7 +83,7 @@ class _Pass:
         return new, old
 
 
-class DeploymentController:
+class DeploymentController(EventingController):
     name = "deployment"
     component = "deployment-controller"
 
@@ -95,7 +94,6 @@ class DeploymentController:
         self.replicasets = ctx.informers.informer(GROUP, VERSION, "replicasets")
         self.pods = ctx.informers.informer("", "v1", "pods")
         self.controller = Controller(self.name, self.reconcile, workers=workers)
-        self.recorder: EventRecorder | None = None
         self.deployments.add_event_handler(on_add=self._enqueue, on_update=lambda _old, new: self._enqueue(new),
                                            on_delete=self._enqueue)
         self.replicasets.add_event_handler(on_add=self._on_rs_add, on_update=self._on_rs_update,
@@ -184,18 +182,8 @@ class DeploymentController:
             self._enqueue(d)
 
     # ------------------------------------------------------------------ lifecycle
-    async def run(self) -> None:
-        for inf in (self.deployments, self.replicasets, self.pods):
-            await inf.wait_synced()
-        self.recorder = EventRecorder(self.client, component=self.component, host=socket.gethostname())
-        try:
-            await self.controller.run()
-        finally:
-            await self.recorder.close()
-
-    def _event(self, obj: dict, type_: str, reason: str, message: str) -> None:
-        if self.recorder is not None:
-            self.recorder.record(obj, type=type_, reason=reason, message=message)
+    def synced_informers(self) -> list:
+        return [self.deployments, self.replicasets, self.pods]
 
     # ------------------------------------------------------------------ the sync
     async def reconcile(self, key: Any) -> Result | None:

@@ -14,11 +14,12 @@ say so and mutate the copy they are given; times are POSIX seconds.
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import json
 import math
 from collections.abc import Iterable
 from typing import Any
+
+from ..base import parse_time, rfc3339
 
 __all__ = [
     "AVAILABLE", "DESIRED_REPLICAS_ANNOTATION", "MAX_REPLICAS_ANNOTATION", "POD_TEMPLATE_HASH_LABEL",
@@ -83,19 +84,6 @@ def replicas(obj: dict | None) -> int:
 
 def _count(obj: dict | None, field: str) -> int:
     return int(status(obj).get(field) or 0)
-
-
-def rfc3339(t: float) -> str:
-    return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(s: str | None) -> float | None:
-    if not s:
-        return None
-    try:
-        return dt.datetime.fromisoformat(s).timestamp()
-    except ValueError:
-        return None
 
 
 # ---------------------------------------------------------------------------- template hash
