@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         if name == "server":
             p.add_argument("--disable-controller-manager", action="store_true",
                            help="run without the controller manager")
+            p.add_argument("--disable-scheduler", action="store_true", help="run without the scheduler")
     cm = sub.add_parser("controller-manager", help="run the controllers against an API server")
     cm.add_argument("--kubeconfig", required=True, help="kubeconfig of the API server to manage")
     cm.add_argument("--leader-elect", default="true", choices=["true", "false"],
@@ -90,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="requests allowed at once above that rate (default 300; upstream's is 30)")
     cm.add_argument("--controllers", default="*", help="comma-separated controllers to run (default all)")
     cm.add_argument("-v", "--v", dest="verbosity", type=int, default=0, help="log verbosity")
+    from ..sim.cli import add_sim_parser, run_sim_command
+    add_sim_parser(sub)
+    from ..scheduler.cli import SCHEDULER_COMMANDS, add_scheduler_parsers, run_scheduler_command
+    add_scheduler_parsers(sub, _duration)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbosity >= 4 else logging.INFO,
@@ -102,6 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:  # pragma: no cover
         pass
     try:
+        if args.command == "sim":
+            asyncio.run(run_sim_command(args))
+            return 0
+        if args.command in SCHEDULER_COMMANDS:
+            return asyncio.run(run_scheduler_command(args))
         asyncio.run(_run_controller_manager(args) if args.command == "controller-manager" else _run(args))
     except KeyboardInterrupt:
         pass
@@ -183,6 +193,11 @@ async def _run(args: argparse.Namespace) -> None:
 
         children.append(asyncio.create_task(supervise(
             "controller-manager", ["controller-manager", "--kubeconfig", str(data_dir / "kubeconfig")], stop)))
+    if args.command == "server" and config.tls and not args.disable_scheduler:
+        from .supervisor import supervise
+
+        children.append(asyncio.create_task(supervise(
+            "scheduler", ["scheduler", "--kubeconfig", str(data_dir / "kubeconfig")], stop)))
     await stop.wait()
     log.info("shutting down")
     if children:

@@ -467,6 +467,9 @@ class Snapshot:
         self.have_pods_with_required_anti_affinity = [n for n in self.node_list if n.pods_with_required_anti_affinity]
         # namespace name -> labels, for affinity terms with a namespaceSelector
         self.namespace_labels: Mapping[str, Mapping[str, str]] = namespace_labels or {}
+        # the scheduler cache's generation this snapshot reflects; Cache.update_snapshot copies
+        # only NodeInfos that changed after it
+        self.generation = 0
 
     def get(self, name: str) -> NodeInfo | None:
         return self._by_name.get(name)

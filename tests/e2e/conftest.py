@@ -84,13 +84,17 @@ def start_controller_manager(kubeconfig: Path, log_path: Path, *flags: str) -> s
         stdout=subprocess.DEVNULL, stderr=open(log_path, "ab"), start_new_session=True)
 
 
-def start_cluster(data_dir: Path, *extra: str, timeout: float = 30.0, controllers: bool = False) -> Cluster:
-    """A ``kyb server`` on a free port. Without ``controllers`` it serves the API alone,
-    so tests of API semantics (a namespace staying Terminating, ...) see no controller."""
+def start_cluster(data_dir: Path, *extra: str, timeout: float = 30.0, controllers: bool = False,
+                  scheduler: bool = False) -> Cluster:
+    """A ``kyb server`` on a free port. Without ``controllers`` (``scheduler``) it runs no
+    controller manager (scheduler), so tests of API semantics (a namespace staying
+    Terminating, a pod staying Pending, ...) see none."""
     log_path = data_dir.parent / f"{data_dir.name}.log"
     log_file = open(log_path, "ab")
     if not controllers:
         extra = ("--disable-controller-manager", *extra)
+    if not scheduler:
+        extra = ("--disable-scheduler", *extra)
     proc = subprocess.Popen(
         [sys.executable, "-m", "kybernetes.cli.main", "server", "--data-dir", str(data_dir), "--https-port", "0", *extra],
         stdout=subprocess.PIPE, stderr=log_file, start_new_session=True,

@@ -1,0 +1,98 @@
+"""The scheduler end to end: ``kyb server`` (API server, controller manager, scheduler)
+with simulated nodes from ``kyb sim``, driven by kubectl: a Deployment of 100 spreads
+over 10 nodes and runs; nodeSelector and taints/tolerations steer pods to the tainted
+pool; a pod too large for any node stays Pending with upstream's message, a
+FailedScheduling event and a PodScheduled=False condition, and `kyb explain-pending`
+says why."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+
+from .conftest import KUBECTL_PIP, Kubectl, start_cluster, stop_process, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def start_sim(kubeconfig, log_path, *flags: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "kybernetes.cli.main", "sim", "--kubeconfig", str(kubeconfig), *flags],
+        stdout=subprocess.DEVNULL, stderr=open(log_path, "ab"), start_new_session=True)
+
+
+@pytest.fixture(scope="module")
+def k(tmp_path_factory):
+    base = tmp_path_factory.mktemp("kyb-sched")
+    cluster = start_cluster(base / "data", controllers=True, scheduler=True)
+    sims = [start_sim(cluster.kubeconfig, base / "sim.log", "--nodes", "10", "--zones", "3", "--cpu", "8"),
+            start_sim(cluster.kubeconfig, base / "sim-gpu.log", "--nodes", "2", "--name-prefix", "gpu-",
+                      "--labels", "accel=gpu", "--taints", "accel=gpu:NoSchedule")]
+    kubectl = Kubectl(str(KUBECTL_PIP), cluster, base / "home")
+    kubectl.kubeconfig = cluster.kubeconfig
+    assert wait_for(lambda: len(kubectl.json("get", "nodes")["items"]) == 12)
+    yield kubectl
+    for sim in sims:
+        stop_process(sim)
+    cluster.stop()
+
+
+def pod_json(name: str, **spec) -> str:
+    return json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+                       "spec": {"containers": [{"name": "c", "image": "nginx"}], **spec}})
+
+
+def test_a_deployment_of_100_spreads_over_the_10_nodes_and_runs(k):
+    k("create", "deployment", "web", "--image=nginx", "--replicas=100")
+    out = k("rollout", "status", "deployment/web", "--timeout=120s", timeout=150)
+    assert 'deployment "web" successfully rolled out' in out
+    pods = k.json("get", "pods", "-l", "app=web")["items"]
+    per_node = Counter(p["spec"]["nodeName"] for p in pods)
+    assert set(per_node) == {f"kyb-sim-{i}" for i in range(10)}  # untolerated gpu- nodes got none
+    assert all(p["status"]["phase"] == "Running" for p in pods)
+    events = k.json("get", "events", "--field-selector", f"involvedObject.name={pods[0]['metadata']['name']}")
+    scheduled = [e for e in events["items"] if e["reason"] == "Scheduled"]
+    assert scheduled and scheduled[0]["message"] == (
+        f"Successfully assigned default/{pods[0]['metadata']['name']} to {pods[0]['spec']['nodeName']}")
+
+
+def test_node_selector_and_tolerations_steer_pods_to_the_tainted_pool(k):
+    k("apply", "-f", "-", input=pod_json("no-toleration", nodeSelector={"accel": "gpu"}))
+    k("apply", "-f", "-", input=pod_json("tolerates", nodeSelector={"accel": "gpu"}, tolerations=[
+        {"key": "accel", "operator": "Equal", "value": "gpu", "effect": "NoSchedule"}]))
+    assert wait_for(lambda: k.json("get", "pod", "tolerates")["spec"].get("nodeName", "").startswith("gpu-"))
+
+    def condition():
+        pod = k.json("get", "pod", "no-toleration")
+        return next((c for c in pod["status"].get("conditions", []) if c["type"] == "PodScheduled"), None)
+    cond = wait_for(condition)
+    assert cond["status"] == "False" and cond["reason"] == "Unschedulable"
+    assert cond["message"] == (
+        "0/12 nodes are available: 10 node(s) didn't match Pod's node affinity/selector, "
+        "2 node(s) had untolerated taint {accel: gpu}. preemption: 0/12 nodes are available: "
+        "12 Preemption is not helpful for scheduling.")
+
+
+def test_a_pod_too_large_for_any_node_stays_pending_and_explain_pending_says_why(k):
+    k("apply", "-f", "-", input=pod_json("huge", containers=[
+        {"name": "c", "image": "nginx", "resources": {"requests": {"cpu": "64"}}}]))
+
+    def failed_event():
+        events = k.json("get", "events", "--field-selector", "involvedObject.name=huge")["items"]
+        return next((e for e in events if e["reason"] == "FailedScheduling"), None)
+    event = wait_for(failed_event)
+    assert event and event["type"] == "Warning"
+    assert event["message"] == (
+        "0/12 nodes are available: 10 Insufficient cpu, 2 node(s) had untolerated taint {accel: gpu}. "
+        "preemption: 0/12 nodes are available: 12 Preemption is not helpful for scheduling.")
+    pod = k.json("get", "pod", "huge")
+    assert pod["status"]["phase"] == "Pending" and not pod["spec"].get("nodeName")
+    out = subprocess.run([sys.executable, "-m", "kybernetes.cli.main", "explain-pending", "huge",
+                          "--kubeconfig", str(k.kubeconfig)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "kyb-sim-0" in out.stdout and "NodeResourcesFit" in out.stdout and "Insufficient cpu" in out.stdout
+    assert "TaintToleration" in out.stdout
