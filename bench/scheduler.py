@@ -1,0 +1,128 @@
+"""Scheduler benchmark, SchedulingBasic-like: N nodes, P pods with small requests and no
+affinity; prints pods/s.
+
+Usage: .venv/bin/python bench/scheduler.py [--case 2000x100] [--case 2000x1000] [--case 10000x5000]
+
+For each case it starts a fresh ``kyb apiserver`` on a temporary data dir, creates the
+Node objects directly (as upstream's scheduler_perf does: no kubelets, so nothing but
+the scheduler writes while it is measured), creates the pods while no scheduler runs,
+then starts ``kyb scheduler`` (no leader election) and watches bindings. Two figures:
+pods/s from the first binding to the last (the scheduling rate), and from the
+scheduler's start (including its informer sync).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kybernetes.client import Client  # noqa: E402
+
+
+def start(args: list[str], *, wait_line: str | None = None) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "kybernetes.cli.main", *args], cwd=ROOT,
+                            stdout=subprocess.PIPE if wait_line else subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    if wait_line:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.decode().startswith(wait_line):
+                break
+        else:
+            raise RuntimeError(f"{args[0]} did not start")
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def node(i: int) -> dict:
+    capacity = {"cpu": "32", "memory": "256Gi", "pods": "110"}
+    return {"apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": f"node-{i}", "labels": {"kubernetes.io/hostname": f"node-{i}",
+                                                         "topology.kubernetes.io/zone": f"zone-{i % 3}"}},
+            "status": {"capacity": capacity, "allocatable": capacity,
+                       "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}]}}
+
+
+def pod(i: int) -> dict:
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"pod-{i}"},
+            "spec": {"containers": [{"name": "c", "image": "registry.local/pause:3.9",
+                                     "resources": {"requests": {"cpu": "100m", "memory": "500Mi"}}}]}}
+
+
+async def create_all(client: Client, plural: str, objects: list[dict], namespace: str = "") -> None:
+    sem = asyncio.Semaphore(32)
+
+    async def one(obj: dict) -> None:
+        async with sem:
+            await client.create("", "v1", plural, obj, namespace=namespace)
+    await asyncio.gather(*(one(o) for o in objects))
+
+
+async def run_case(pods: int, nodes: int) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="kyb-bench-sched-"))
+    api = start(["apiserver", "--data-dir", str(tmp / "data"), "--https-port", "0"], wait_line="kyb: serving on ")
+    sched = None
+    client = await Client.from_kubeconfig(str(tmp / "data" / "kubeconfig"), qps=0)
+    try:
+        await create_all(client, "nodes", [node(i) for i in range(nodes)])
+        await client.create("", "v1", "namespaces", {"metadata": {"name": "bench"}})
+        await create_all(client, "pods", [pod(i) for i in range(pods)], namespace="bench")
+        listed = await client.list("", "v1", "pods", namespace="bench", limit=1)
+        rv = listed["metadata"]["resourceVersion"]
+        started = time.monotonic()
+        sched = start(["scheduler", "--kubeconfig", str(tmp / "data" / "kubeconfig"), "--leader-elect", "false"])
+        bound = 0
+        first = last = 0.0
+        while bound < pods:
+            async for etype, obj in client.watch("", "v1", "pods", namespace="bench", resource_version=rv,
+                                                 timeout_seconds=300):
+                if etype == "MODIFIED" and obj["spec"].get("nodeName"):
+                    rv = obj["metadata"]["resourceVersion"]
+                    bound += 1  # each pod is bound once; later changes would come from a kubelet
+                    last = time.monotonic()
+                    first = first or last
+                    if bound >= pods:
+                        break
+            if time.monotonic() - started > 600:
+                break
+        rate = (bound - 1) / (last - first) if last > first else float("nan")
+        print(f"{pods} pods on {nodes} nodes: {bound} bound; {rate:.0f} pods/s from the first binding "
+              f"({last - first:.2f} s); {bound / (last - started):.0f} pods/s from the scheduler's start "
+              f"({last - started:.2f} s)", flush=True)
+    finally:
+        await client.close()
+        if sched is not None:
+            stop(sched)
+        stop(api)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--case", action="append", help="PODSxNODES (default: 2000x100, 2000x1000, 10000x5000)")
+    args = ap.parse_args()
+    for case in args.case or ["2000x100", "2000x1000", "10000x5000"]:
+        p, n = (int(x) for x in case.split("x"))
+        asyncio.run(run_case(p, n))
+
+
+if __name__ == "__main__":
+    main()
