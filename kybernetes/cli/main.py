@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from .. import __version__
+from .flags import add_leader_election_flags, add_rate_limit_flags
 
 log = logging.getLogger("kyb")
 
@@ -36,32 +37,6 @@ def _add_apiserver_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("-v", "--v", dest="verbosity", type=int, default=0, help="log verbosity")
 
 
-def _duration(text: str) -> float:
-    """A Go-style duration ("15s", "500ms", "1m", "1m30s") or plain seconds, in seconds."""
-    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    total, number = 0.0, ""
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch.isdigit() or ch == ".":
-            number += ch
-            i += 1
-            continue
-        unit = "ms" if text.startswith("ms", i) else ch
-        if unit not in units or not number:
-            raise argparse.ArgumentTypeError(f"invalid duration {text!r}")
-        total += float(number) * units[unit]
-        number = ""
-        i += len(unit)
-    if number:
-        raise argparse.ArgumentTypeError(f"invalid duration {text!r} (missing unit)")
-    return total
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kyb", description="kybernetes: Kubernetes in Python")
     parser.add_argument("--version", action="version", version=f"kyb {__version__}")
@@ -75,26 +50,14 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--disable-scheduler", action="store_true", help="run without the scheduler")
     cm = sub.add_parser("controller-manager", help="run the controllers against an API server")
     cm.add_argument("--kubeconfig", required=True, help="kubeconfig of the API server to manage")
-    cm.add_argument("--leader-elect", default="true", choices=["true", "false"],
-                    help="elect a leader through a Lease so only one instance acts (default true)")
-    cm.add_argument("--leader-elect-lease-duration", type=_duration, default=15.0,
-                    help="how long a lease is valid after its last renewal (default 15s)")
-    cm.add_argument("--leader-elect-renew-deadline", type=_duration, default=10.0,
-                    help="the leader steps down when it could not renew for this long (default 10s)")
-    cm.add_argument("--leader-elect-retry-period", type=_duration, default=2.0,
-                    help="how often to renew or try to acquire the lease (default 2s)")
-    cm.add_argument("--leader-elect-resource-name", default="kube-controller-manager")
-    cm.add_argument("--leader-elect-resource-namespace", default="kube-system")
-    cm.add_argument("--kube-api-qps", type=float, default=None,
-                    help="client-side limit on API requests per second (default 200; upstream's is 20)")
-    cm.add_argument("--kube-api-burst", type=int, default=None,
-                    help="requests allowed at once above that rate (default 300; upstream's is 30)")
+    add_leader_election_flags(cm, "kube-controller-manager")
+    add_rate_limit_flags(cm, ours=(200, 300), upstreams=(20, 30))
     cm.add_argument("--controllers", default="*", help="comma-separated controllers to run (default all)")
     cm.add_argument("-v", "--v", dest="verbosity", type=int, default=0, help="log verbosity")
     from ..sim.cli import add_sim_parser, run_sim_command
     add_sim_parser(sub)
     from ..scheduler.cli import SCHEDULER_COMMANDS, add_scheduler_parsers, run_scheduler_command
-    add_scheduler_parsers(sub, _duration)
+    add_scheduler_parsers(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbosity >= 4 else logging.INFO,

@@ -36,10 +36,13 @@ seconds); the timestamps written into the Lease come from the wall clock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import math
 import random
+import socket
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -51,7 +54,7 @@ from .workqueue import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 
-__all__ = ["JITTER_FACTOR", "LeaderElector", "micro_time_now"]
+__all__ = ["JITTER_FACTOR", "LeaderElector", "micro_time_now", "run_while_leading"]
 
 GROUP, VERSION, PLURAL = "coordination.k8s.io", "v1", "leases"
 JITTER_FACTOR = 1.2  # acquisition retries wait retry_period * (1 + rand * JITTER_FACTOR), as upstream
@@ -304,3 +307,36 @@ class LeaderElector:
         except (APIStatusError, aiohttp.ClientError, OSError, TimeoutError, ValueError) as e:
             log.warning("%s failed to release lease %s/%s: %r", self.identity, self.lease_namespace,
                         self.lease_name, e)
+
+
+async def run_while_leading(client: Client, work: Callable[[], Any], *, component: str, stop: asyncio.Event,
+                            leader_elect: bool = True, lease_name: str, lease_namespace: str = "kube-system",
+                            identity: str | None = None, lease_duration: float = 15.0,
+                            renew_deadline: float = 10.0, retry_period: float = 2.0) -> None:
+    """Run ``work()`` (a coroutine function) until ``stop`` is set -- under leader election
+    on the Lease ``lease_namespace/lease_name`` (only the holder runs it; a replica that
+    loses the lease cancels it and campaigns again), or at once without. A crash of
+    ``work`` is raised. What kube-controller-manager and kube-scheduler share."""
+    if leader_elect:
+        identity = identity or f"{socket.gethostname()}_{uuid.uuid4()}"
+        elector = LeaderElector(
+            client, lease_namespace=lease_namespace, lease_name=lease_name, identity=identity,
+            lease_duration=lease_duration, renew_deadline=renew_deadline, retry_period=retry_period,
+            on_started_leading=work,
+            on_stopped_leading=lambda: log.info("%s %s: leading stopped", component, identity),
+            on_new_leader=lambda who: log.info("%s: new leader %s", component, who),
+            release_on_cancel=True)
+        task = asyncio.create_task(elector.run(), name=f"{component}-election")
+    else:
+        task = asyncio.create_task(work(), name=component)
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            task.result()  # surface a crash
+    finally:
+        for t in (task, stopper):
+            t.cancel()
+        for t in (task, stopper):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t  # a crash was already raised above by task.result()

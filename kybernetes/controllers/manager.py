@@ -15,14 +15,12 @@ controller, ``["*", "-namespace"]`` all but one, ``["serviceaccount"]`` just tha
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import socket
-import uuid
 from collections.abc import Callable
 
 from .. import __version__
-from ..client import Client, LeaderElector, SharedInformerFactory
+from ..client import Client, SharedInformerFactory
+from ..client.leaderelection import run_while_leading
 from .base import ControllerContext, RunnableController
 from .deployment import new_deployment_controller
 from .garbagecollector import new_garbage_collector
@@ -124,29 +122,11 @@ async def run_controller_manager(*, kubeconfig: str, leader_elect: bool = True,
                                           burst=DEFAULT_BURST if burst is None else burst)
     root_ca_pem = (client.config.ca_data or b"").decode()
     options = options or {}
-    stop = stop or asyncio.Event()
-    if leader_elect:
-        identity = identity or f"{socket.gethostname()}_{uuid.uuid4()}"
-        elector = LeaderElector(
-            client, lease_namespace=lease_namespace, lease_name=lease_name, identity=identity,
-            lease_duration=lease_duration, renew_deadline=renew_deadline, retry_period=retry_period,
-            on_started_leading=lambda: _run_controllers(client, names, root_ca_pem, options),
-            on_stopped_leading=lambda: log.info("controller manager %s: leading stopped", identity),
-            on_new_leader=lambda who: log.info("controller manager: new leader %s", who),
-            release_on_cancel=True)
-        work = asyncio.create_task(elector.run(), name="controller-manager-election")
-    else:
-        work = asyncio.create_task(_run_controllers(client, names, root_ca_pem, options),
-                                   name="controller-manager")
-    stopper = asyncio.create_task(stop.wait())
     try:
-        done, _ = await asyncio.wait({work, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if work in done:
-            work.result()  # surface a crash
+        await run_while_leading(
+            client, lambda: _run_controllers(client, names, root_ca_pem, options), component="controller manager",
+            stop=stop or asyncio.Event(), leader_elect=leader_elect, lease_name=lease_name,
+            lease_namespace=lease_namespace, identity=identity, lease_duration=lease_duration,
+            renew_deadline=renew_deadline, retry_period=retry_period)
     finally:
-        for t in (work, stopper):
-            t.cancel()
-        for t in (work, stopper):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await t  # a crash was already raised above by work.result()
         await client.close()

@@ -9,30 +9,19 @@ import signal
 import sys
 from typing import Any
 
+from ..cli.flags import add_leader_election_flags, add_rate_limit_flags
+
 __all__ = ["SCHEDULER_COMMANDS", "add_scheduler_parsers", "run_scheduler_command"]
 
 SCHEDULER_COMMANDS = ("scheduler", "explain-pending")
 
 
-def add_scheduler_parsers(sub: Any, duration: Any) -> None:
-    """``duration`` parses Go-style durations ("15s") for the leader election flags."""
+def add_scheduler_parsers(sub: Any) -> None:
     p = sub.add_parser("scheduler", help="bind pending pods to nodes")
     p.add_argument("--kubeconfig", required=True, help="kubeconfig of the API server")
     p.add_argument("--config", default=None, help="a KubeSchedulerConfiguration file (profiles, plugins, weights)")
-    p.add_argument("--leader-elect", default="true", choices=["true", "false"],
-                   help="elect a leader through a Lease so only one instance schedules (default true)")
-    p.add_argument("--leader-elect-lease-duration", type=duration, default=15.0,
-                   help="how long a lease is valid after its last renewal (default 15s)")
-    p.add_argument("--leader-elect-renew-deadline", type=duration, default=10.0,
-                   help="the leader steps down when it could not renew for this long (default 10s)")
-    p.add_argument("--leader-elect-retry-period", type=duration, default=2.0,
-                   help="how often to renew or try to acquire the lease (default 2s)")
-    p.add_argument("--leader-elect-resource-name", default="kube-scheduler")
-    p.add_argument("--leader-elect-resource-namespace", default="kube-system")
-    p.add_argument("--kube-api-qps", type=float, default=None,
-                   help="client-side limit on API requests per second (default 1000; upstream's is 50)")
-    p.add_argument("--kube-api-burst", type=int, default=None,
-                   help="requests allowed at once above that rate (default 2000; upstream's is 100)")
+    add_leader_election_flags(p, "kube-scheduler")
+    add_rate_limit_flags(p, ours=(1000, 2000), upstreams=(50, 100))
     p.add_argument("-v", "--v", dest="verbosity", type=int, default=0, help="log verbosity")
 
     e = sub.add_parser("explain-pending",

@@ -31,13 +31,13 @@ import asyncio
 import contextlib
 import logging
 import socket
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from .. import __version__
-from ..client import APIStatusError, Client, EventRecorder, LeaderElector, SharedInformerFactory
+from ..client import APIStatusError, Client, EventRecorder, SharedInformerFactory
+from ..client.leaderelection import run_while_leading
 from ..client.rest import resource_path
 from ..client.workqueue import Clock, SystemClock
 from .algorithm import Algorithm
@@ -531,28 +531,10 @@ async def run_scheduler(kubeconfig: str, *, config_path: str | dict | None = Non
     client = await Client.from_kubeconfig(kubeconfig, user_agent=USER_AGENT,
                                           qps=DEFAULT_QPS if qps is None else qps,
                                           burst=DEFAULT_BURST if burst is None else burst)
-    stop = stop or asyncio.Event()
-    if leader_elect:
-        identity = identity or f"{socket.gethostname()}_{uuid.uuid4()}"
-        elector = LeaderElector(
-            client, lease_namespace=lease_namespace, lease_name=lease_name, identity=identity,
-            lease_duration=lease_duration, renew_deadline=renew_deadline, retry_period=retry_period,
-            on_started_leading=lambda: _run_term(client, config, None),
-            on_stopped_leading=lambda: log.info("scheduler %s: leading stopped", identity),
-            on_new_leader=lambda who: log.info("scheduler: new leader %s", who),
-            release_on_cancel=True)
-        work = asyncio.create_task(elector.run(), name="scheduler-election")
-    else:
-        work = asyncio.create_task(_run_term(client, config, None), name="scheduler")
-    stopper = asyncio.create_task(stop.wait())
     try:
-        done, _ = await asyncio.wait({work, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if work in done:
-            work.result()
+        await run_while_leading(
+            client, lambda: _run_term(client, config, None), component="scheduler", stop=stop or asyncio.Event(),
+            leader_elect=leader_elect, lease_name=lease_name, lease_namespace=lease_namespace, identity=identity,
+            lease_duration=lease_duration, renew_deadline=renew_deadline, retry_period=retry_period)
     finally:
-        for t in (work, stopper):
-            t.cancel()
-        for t in (work, stopper):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await t
         await client.close()

@@ -7,14 +7,10 @@ import argparse
 import asyncio
 import signal
 
+from ..cli.flags import duration
 from .config import parse_labels, parse_taints
 
 __all__ = ["add_sim_parser", "run_sim_command"]
-
-
-def _duration(text: str) -> float:
-    from ..cli.main import _duration as go_duration   # one parser for Go-style durations
-    return go_duration(text)
 
 
 def _labels(text: str) -> dict[str, str]:
@@ -48,12 +44,12 @@ def add_sim_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="spread nodes over Z zones (label topology.kubernetes.io/zone=zone-<i mod Z>, and region)")
     p.add_argument("--node-lease-duration", "--node-lease-duration-seconds", dest="node_lease_duration",
                    type=int, default=40, help="leaseDurationSeconds of each node's Lease (default 40)")
-    p.add_argument("--lease-renew-interval", type=_duration, default=10.0,
+    p.add_argument("--lease-renew-interval", type=duration, default=10.0,
                    help="how often each node renews its Lease (default 10s)")
     p.add_argument("--status-update-frequency", "--node-status-report-frequency", dest="status_update_frequency",
-                   type=_duration, default=300.0,
+                   type=duration, default=300.0,
                    help="how often each node rewrites its status when nothing changed (default 5m)")
-    p.add_argument("--pod-ready-delay", type=_duration, default=0.0,
+    p.add_argument("--pod-ready-delay", type=duration, default=0.0,
                    help="how long a bound pod takes to become Running and Ready (default 0s)")
     p.add_argument("--cluster-cidr", default="10.128.0.0/10",
                    help="pod address range, split into one podCIDR per node (data only; default 10.128.0.0/10)")

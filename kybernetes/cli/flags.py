@@ -1,0 +1,55 @@
+"""Flags several ``kyb`` commands share, with upstream's names and defaults."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["add_leader_election_flags", "add_rate_limit_flags", "duration"]
+
+
+def duration(text: str) -> float:
+    """A Go-style duration ("15s", "500ms", "1m", "1m30s") or plain seconds, in seconds."""
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    total, number = 0.0, ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch.isdigit() or ch == ".":
+            number += ch
+            i += 1
+            continue
+        unit = "ms" if text.startswith("ms", i) else ch
+        if unit not in units or not number:
+            raise argparse.ArgumentTypeError(f"invalid duration {text!r}")
+        total += float(number) * units[unit]
+        number = ""
+        i += len(unit)
+    if number:
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r} (missing unit)")
+    return total
+
+
+def add_leader_election_flags(p: argparse.ArgumentParser, lease_name: str) -> None:
+    """``--leader-elect`` and its timings, as kube-controller-manager and kube-scheduler take them."""
+    p.add_argument("--leader-elect", default="true", choices=["true", "false"],
+                   help="elect a leader through a Lease so only one instance acts (default true)")
+    p.add_argument("--leader-elect-lease-duration", type=duration, default=15.0,
+                   help="how long a lease is valid after its last renewal (default 15s)")
+    p.add_argument("--leader-elect-renew-deadline", type=duration, default=10.0,
+                   help="the leader steps down when it could not renew for this long (default 10s)")
+    p.add_argument("--leader-elect-retry-period", type=duration, default=2.0,
+                   help="how often to renew or try to acquire the lease (default 2s)")
+    p.add_argument("--leader-elect-resource-name", default=lease_name)
+    p.add_argument("--leader-elect-resource-namespace", default="kube-system")
+
+
+def add_rate_limit_flags(p: argparse.ArgumentParser, *, ours: tuple[float, int], upstreams: tuple[float, int]) -> None:
+    """``--kube-api-qps``/``--kube-api-burst``; None means the component's own default (``ours``)."""
+    p.add_argument("--kube-api-qps", type=float, default=None,
+                   help=f"client-side limit on API requests per second (default {ours[0]:g}; upstream's is {upstreams[0]:g})")
+    p.add_argument("--kube-api-burst", type=int, default=None,
+                   help=f"requests allowed at once above that rate (default {ours[1]}; upstream's is {upstreams[1]})")
