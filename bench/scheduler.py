@@ -2,6 +2,7 @@
 affinity; prints pods/s.
 
 Usage: .venv/bin/python bench/scheduler.py [--case 2000x100] [--case 2000x1000] [--case 10000x5000]
+                                           [--profile FILE]
 
 For each case it starts a fresh ``kyb apiserver`` on a temporary data dir, creates the
 Node objects directly (as upstream's scheduler_perf does: no kubelets, so nothing but
@@ -29,8 +30,9 @@ sys.path.insert(0, str(ROOT))
 from kybernetes.client import Client  # noqa: E402
 
 
-def start(args: list[str], *, wait_line: str | None = None) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "kybernetes.cli.main", *args], cwd=ROOT,
+def start(args: list[str], *, wait_line: str | None = None, profile: str = "") -> subprocess.Popen:
+    runner = ["-m", "cProfile", "-o", profile] if profile else []
+    proc = subprocess.Popen([sys.executable, *runner, "-m", "kybernetes.cli.main", *args], cwd=ROOT,
                             stdout=subprocess.PIPE if wait_line else subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     if wait_line:
@@ -76,7 +78,7 @@ async def create_all(client: Client, plural: str, objects: list[dict], namespace
     await asyncio.gather(*(one(o) for o in objects))
 
 
-async def run_case(pods: int, nodes: int) -> None:
+async def run_case(pods: int, nodes: int, profile: str = "") -> None:
     tmp = Path(tempfile.mkdtemp(prefix="kyb-bench-sched-"))
     api = start(["apiserver", "--data-dir", str(tmp / "data"), "--https-port", "0"], wait_line="kyb: serving on ")
     sched = None
@@ -88,7 +90,8 @@ async def run_case(pods: int, nodes: int) -> None:
         listed = await client.list("", "v1", "pods", namespace="bench", limit=1)
         rv = listed["metadata"]["resourceVersion"]
         started = time.monotonic()
-        sched = start(["scheduler", "--kubeconfig", str(tmp / "data" / "kubeconfig"), "--leader-elect", "false"])
+        sched = start(["scheduler", "--kubeconfig", str(tmp / "data" / "kubeconfig"), "--leader-elect", "false"],
+                      profile=profile)
         bound = 0
         first = last = 0.0
         while bound < pods:
@@ -118,10 +121,11 @@ async def run_case(pods: int, nodes: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--case", action="append", help="PODSxNODES (default: 2000x100, 2000x1000, 10000x5000)")
+    ap.add_argument("--profile", default="", help="write the scheduler's cProfile data to this file (one case)")
     args = ap.parse_args()
     for case in args.case or ["2000x100", "2000x1000", "10000x5000"]:
         p, n = (int(x) for x in case.split("x"))
-        asyncio.run(run_case(p, n))
+        asyncio.run(run_case(p, n, args.profile))
 
 
 if __name__ == "__main__":
