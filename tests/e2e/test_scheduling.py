@@ -96,3 +96,101 @@ def test_a_pod_too_large_for_any_node_stays_pending_and_explain_pending_says_why
     assert out.returncode == 0, out.stderr
     assert "kyb-sim-0" in out.stdout and "NodeResourcesFit" in out.stdout and "Insufficient cpu" in out.stdout
     assert "TaintToleration" in out.stdout
+
+
+def deployment(name: str, replicas: int, *, spec: dict | None = None, container: dict | None = None) -> str:
+    labels = {"app": name}
+    pod_spec = {"containers": [{"name": "c", "image": "nginx", **(container or {})}], **(spec or {})}
+    return json.dumps({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+                       "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
+                                "template": {"metadata": {"labels": labels}, "spec": pod_spec}}})
+
+
+def pods_of(k: Kubectl, app: str) -> list[dict]:
+    return [p for p in k.json("get", "pods", "-l", f"app={app}")["items"] if not p["metadata"].get("deletionTimestamp")]
+
+
+def test_required_anti_affinity_puts_one_pod_per_node(k):
+    anti = {"affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+        {"labelSelector": {"matchLabels": {"app": "solo"}}, "topologyKey": "kubernetes.io/hostname"}]}}}
+    k("apply", "-f", "-", input=deployment("solo", 10, spec=anti))
+    k("rollout", "status", "deployment/solo", "--timeout=60s", timeout=90)
+    nodes = [p["spec"]["nodeName"] for p in pods_of(k, "solo")]
+    assert sorted(nodes) == sorted(f"kyb-sim-{i}" for i in range(10))
+    # an 11th has nowhere to go
+    k("scale", "deployment/solo", "--replicas=11")
+
+    def pending_message():
+        for p in pods_of(k, "solo"):
+            for c in p["status"].get("conditions", []):
+                if c["type"] == "PodScheduled" and c["status"] == "False":
+                    return c["message"]
+        return None
+    message = wait_for(pending_message)
+    assert message and message.startswith(
+        "0/12 nodes are available: 10 node(s) didn't match pod anti-affinity rules, "
+        "2 node(s) had untolerated taint {accel: gpu}."), message
+    k("delete", "deployment", "solo")
+
+
+def test_topology_spread_across_zones(k):
+    spread = {"topologySpreadConstraints": [{
+        "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule",
+        "labelSelector": {"matchLabels": {"app": "zoned"}}}]}
+    k("apply", "-f", "-", input=deployment("zoned", 9, spec=spread))
+    k("rollout", "status", "deployment/zoned", "--timeout=60s", timeout=90)
+    zone_of = {n["metadata"]["name"]: n["metadata"]["labels"].get("topology.kubernetes.io/zone")
+               for n in k.json("get", "nodes")["items"]}
+    per_zone = Counter(zone_of[p["spec"]["nodeName"]] for p in pods_of(k, "zoned"))
+    assert per_zone == {"zone-0": 3, "zone-1": 3, "zone-2": 3}
+    k("delete", "deployment", "zoned")
+
+
+def test_a_high_priority_pod_preempts_a_low_priority_one(k):
+    for name, value in (("low", 10), ("high", 1000)):
+        k("apply", "-f", "-", input=json.dumps({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
+                                                "metadata": {"name": name}, "value": value}))
+    # one 6-CPU pod per 8-CPU node fills every untainted node
+    k("apply", "-f", "-", input=deployment("hog", 10, spec={"priorityClassName": "low"},
+                                           container={"resources": {"requests": {"cpu": "6"}}}))
+    k("rollout", "status", "deployment/hog", "--timeout=60s", timeout=90)
+    hogs = {p["metadata"]["name"] for p in pods_of(k, "hog")}
+    k("apply", "-f", "-", input=pod_json("vip", priorityClassName="high", containers=[
+        {"name": "c", "image": "nginx", "resources": {"requests": {"cpu": "6"}}}]))
+    node = wait_for(lambda: k.json("get", "pod", "vip")["spec"].get("nodeName"))
+    assert node and node.startswith("kyb-sim-")
+    # exactly one hog was evicted from that node; its replacement has nowhere to go
+    left = {p["metadata"]["name"] for p in pods_of(k, "hog") if p["spec"].get("nodeName")}
+    assert len(hogs - left) == 1
+    events = k.json("get", "events", "--field-selector", "reason=Preempted")["items"]
+    assert any(e["involvedObject"]["name"] in hogs for e in events)
+    k("delete", "deployment", "hog")
+    k("delete", "pod", "vip")
+    # leave the nodes empty for the next test (terminating pods still hold their requests)
+    assert wait_for(lambda: not k.json("get", "pods", "-l", "app=hog")["items"])
+
+
+def test_a_second_scheduler_profile_from_a_config_file_packs_pods(k, tmp_path):
+    config = tmp_path / "sched.yaml"
+    config.write_text(json.dumps({
+        "apiVersion": "kubescheduler.config.k8s.io/v1", "kind": "KubeSchedulerConfiguration",
+        "profiles": [{"schedulerName": "bin-packer", "pluginConfig": [{
+            "name": "NodeResourcesFit", "args": {"scoringStrategy": {"type": "MostAllocated"}}}]}]}))
+    log = open(tmp_path / "bin-packer.log", "ab")
+    packer = subprocess.Popen(
+        [sys.executable, "-m", "kybernetes.cli.main", "scheduler", "--kubeconfig", str(k.kubeconfig),
+         "--config", str(config), "--leader-elect", "false"],
+        stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+    try:
+        # cpu and memory in the same proportion, so only the scoring strategy tells nodes apart
+        for i in range(3):
+            k("apply", "-f", "-", input=pod_json(f"packed-{i}", schedulerName="bin-packer", containers=[
+                {"name": "c", "image": "nginx", "resources": {"requests": {"cpu": "2", "memory": "64Gi"}}}]))
+        nodes = [wait_for(lambda i=i: k.json("get", "pod", f"packed-{i}")["spec"].get("nodeName")) for i in range(3)]
+        assert nodes[0] and len(set(nodes)) == 1, nodes   # MostAllocated: all on the first one's node
+        events = k.json("get", "events", "--field-selector", "involvedObject.name=packed-0,reason=Scheduled")
+        assert events["items"][0]["source"]["component"] == "bin-packer"
+    finally:
+        stop_process(packer)
+        for i in range(3):
+            k("delete", "pod", f"packed-{i}", "--wait=false")
