@@ -499,7 +499,8 @@ class ResourceAPI:
                     new["metadata"]["managedFields"] = entries
                 else:
                     new["metadata"].pop("managedFields", None)
-            elif not applied:
+            elif not applied and subresource != "binding":
+                # a binding changes spec.nodeName without a managedFields entry, as upstream
                 self._record_manager(resource, old, new, manager, subresource)
             if subresource == "status":
                 new = strategy.prepare_status_update(resource, new, old)

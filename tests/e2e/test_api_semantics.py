@@ -275,13 +275,16 @@ def test_compacted_exact_list_is_gone(tmp_path):
 def test_binding_assigns_a_pod_once(raw):
     ns = make_ns(raw, "bind")
     pod = {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}}
-    assert raw.json("POST", f"/api/v1/namespaces/{ns}/pods", body=pod)[0] == 201
+    status, created = raw.json("POST", f"/api/v1/namespaces/{ns}/pods", body=pod)
+    assert status == 201
     binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "p"}, "target": {"name": "node-1"}}
     status, body = raw.json("POST", f"/api/v1/namespaces/{ns}/pods/p/binding", body=binding)
     assert status == 201 and body["status"] == "Success"
     status, got = raw.json("GET", f"/api/v1/namespaces/{ns}/pods/p")
     assert got["spec"]["nodeName"] == "node-1"
     assert any(c["type"] == "PodScheduled" and c["status"] == "True" for c in got["status"]["conditions"])
+    # as upstream (golden subresources/pod-after-binding.json): no managedFields entry for the binding
+    assert got["metadata"]["managedFields"] == created["metadata"]["managedFields"]
     status, body = raw.json("POST", f"/api/v1/namespaces/{ns}/bindings", body=binding)
     assert status == 409 and "is already assigned to node" in body["message"]
 
