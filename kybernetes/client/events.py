@@ -49,6 +49,7 @@ __all__ = ["CACHE_SIZE", "DEDUP_WINDOW", "EventRecorder", "object_reference"]
 DEDUP_WINDOW = 600.0   # seconds: a repeat within this is counted on the existing Event
 CACHE_SIZE = 4096      # like client-go's maxLruCacheEntries
 QUEUE_SIZE = 1000      # like the broadcaster's queue; more pending events are dropped
+WRITERS = 4            # concurrent writers; one object's events always go to the same one, in order
 MAX_TRIES = 3
 RETRY_DELAY = 0.5      # first back-off between tries; doubles each time
 
@@ -98,13 +99,16 @@ class EventRecorder:
     """Record Events from one component (``source.component``) on one host.
 
     ``record()`` is a plain (non-async) call that must be made with an event loop
-    running; the writer task starts on first use. ``await flush()`` waits until all
+    running; the writer tasks start on first use. Events are written by ``writers``
+    tasks; all events about one object go through the same one, so their order and
+    de-duplication hold, while a component that records about many objects (the
+    scheduler: one per pod) is not held to one request at a time. ``await flush()`` waits until all
     recorded events were written (or dropped); ``await close()`` flushes and stops.
     """
 
     def __init__(self, client: Client, *, component: str, host: str = "", clock: Clock | None = None,
                  dedup_window: float = DEDUP_WINDOW, cache_size: int = CACHE_SIZE,
-                 max_tries: int = MAX_TRIES, retry_delay: float = RETRY_DELAY) -> None:
+                 max_tries: int = MAX_TRIES, retry_delay: float = RETRY_DELAY, writers: int = WRITERS) -> None:
         if not component:
             raise ValueError("an event recorder needs a component name")
         self.client = client
@@ -116,10 +120,11 @@ class EventRecorder:
         self.max_tries = max_tries
         self.retry_delay = retry_delay
         self._cache: OrderedDict[tuple, _Seen] = OrderedDict()
-        self._queue: asyncio.Queue[tuple[dict, tuple | None]] | None = None
+        self.writers = max(1, writers)
+        self._queues: list[asyncio.Queue[tuple[dict, tuple | None]]] = []
         self._similar: OrderedDict[tuple, tuple[float, set[str]]] = OrderedDict()  # aggregation
         self._spam: OrderedDict[tuple, tuple[float, float]] = OrderedDict()        # tokens, last refill
-        self._worker: asyncio.Task | None = None
+        self._workers: list[asyncio.Task] = []
         self._last_ns = 0
 
     # ------------------------------------------------------------------ API
@@ -148,7 +153,7 @@ class EventRecorder:
         if not self._spam_allows(event):
             log.debug("event %s for %s/%s filtered as spam", reason, ref.get("namespace", ""), ref.get("name", ""))
             return
-        queue = self._ensure_worker()
+        queue = self._ensure_workers()[hash(self._object_key(event)) % self.writers]
         try:
             queue.put_nowait((event, dedup_key))
         except asyncio.QueueFull:
@@ -164,14 +169,15 @@ class EventRecorder:
         self.record(obj, type=type, reason=reason, message=fmt % args if args else fmt)
 
     async def flush(self) -> None:
-        if self._queue is not None:
-            await self._queue.join()
+        for queue in self._queues:
+            await queue.join()
 
     async def close(self) -> None:
         await self.flush()
-        worker, self._worker = self._worker, None
-        if worker is not None:
+        workers, self._workers = self._workers, []
+        for worker in workers:
             worker.cancel()
+        for worker in workers:
             try:
                 await worker
             except asyncio.CancelledError:
@@ -222,23 +228,26 @@ class EventRecorder:
         self._last_ns = ns
         return f"{obj_name}.{ns:016x}"
 
-    def _ensure_worker(self) -> asyncio.Queue:
-        if self._queue is None:
-            self._queue = asyncio.Queue(QUEUE_SIZE)
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.get_running_loop().create_task(self._run(), name=f"events-{self.component}")
-        return self._queue
+    def _ensure_workers(self) -> list[asyncio.Queue]:
+        if not self._queues:
+            self._queues = [asyncio.Queue(max(1, QUEUE_SIZE // self.writers)) for _ in range(self.writers)]
+        if len(self._workers) != self.writers or any(w.done() for w in self._workers):
+            loop = asyncio.get_running_loop()
+            for w in self._workers:
+                w.cancel()
+            self._workers = [loop.create_task(self._run(q), name=f"events-{self.component}-{i}")
+                             for i, q in enumerate(self._queues)]
+        return self._queues
 
-    async def _run(self) -> None:
-        assert self._queue is not None
+    async def _run(self, queue: asyncio.Queue) -> None:
         while True:
-            event, dedup_key = await self._queue.get()
+            event, dedup_key = await queue.get()
             try:
                 await self._write(event, dedup_key)
             except Exception:
                 log.exception("unexpected error writing event %s", event["metadata"]["name"])
             finally:
-                self._queue.task_done()
+                queue.task_done()
 
     @staticmethod
     def _key(event: dict) -> tuple:

@@ -111,3 +111,16 @@ async def test_similar_events_are_combined_and_a_flood_is_cut_off(client, namesp
     assert len(combined) == 1
     assert combined[0]["count"] == 15
     assert combined[0]["message"] == "(combined from similar events): Created pod: web-24"
+
+
+async def test_events_about_many_objects_are_all_written_by_the_writers(client, namespace, recorder):
+    """One event per object (the scheduler's Scheduled events): spread over the writer
+    tasks, every one written; repeats about one object still fold into one Event."""
+    cms = [await _configmap(client, namespace, f"cm-{i}") for i in range(40)]
+    for cm in cms:
+        recorder.record(cm, type="Normal", reason="Scheduled", message=f"placed {cm['metadata']['name']}")
+    recorder.record(cms[0], type="Normal", reason="Scheduled", message="placed cm-0")
+    await recorder.flush()
+    events = (await client.list("", "v1", "events", namespace=namespace))["items"]
+    assert sorted(e["involvedObject"]["name"] for e in events) == sorted(f"cm-{i}" for i in range(40))
+    assert next(e for e in events if e["involvedObject"]["name"] == "cm-0")["count"] == 2
