@@ -178,7 +178,7 @@ class Cache:
         info = self._nodes.get(name)
         if info is None:
             return
-        info.node = None
+        info._set_node_object(None)
         self._touch(name)
         self._drop_if_empty_ghost(name)
 
@@ -317,6 +317,7 @@ class Cache:
         by_name: dict[str, NodeInfo] = snapshot._by_name
         rebuild_order = getattr(snapshot, "tree_version", -1) != self._tree.version
         rebuild_affinity = False
+        changed: list[NodeInfo] = []       # snapshot NodeInfos re-copied in place: their table rows move
         for name in reversed(self._recent):
             info = self._nodes[name]
             if info.generation <= snapshot.generation:
@@ -332,6 +333,7 @@ class Cache:
                     or bool(existing.pods_with_required_anti_affinity) != bool(info.pods_with_required_anti_affinity)):
                 rebuild_affinity = True
             _copy_into(existing, info)
+            changed.append(existing)
         snapshot.generation = self._generation
         if rebuild_order or len(by_name) != len(self._tree):
             order = self._tree.list()
@@ -342,6 +344,11 @@ class Cache:
             snapshot.node_list = [fresh[n] for n in order]
             snapshot.tree_version = self._tree.version  # type: ignore[attr-defined]
             rebuild_affinity = True
+            if snapshot._table is not None:
+                snapshot._table.rebuild(snapshot.node_list)
+        elif snapshot._table is not None and changed:
+            snapshot._table.update_rows(changed)
+        snapshot._table_managed = True
         if rebuild_affinity:
             snapshot.have_pods_with_affinity = [n for n in snapshot.node_list if n.pods_with_affinity]
             snapshot.have_pods_with_required_anti_affinity = [

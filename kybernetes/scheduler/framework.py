@@ -14,6 +14,12 @@ Conventions the scheduler loop relies on:
   the message ``running <Point> plugin "<name>": <reason>``;
 * :meth:`Framework.run_score` raises :class:`ScoreError` when a plugin errors (the pod
   then fails its cycle with that status).
+
+The batch twins :meth:`Framework.run_filter_batch` and :meth:`Framework.run_score_batch`
+answer for many nodes at once over the snapshot's :class:`~.nodetable.NodeTable`, with
+the plugins' optional ``filter_batch`` / ``score_batch`` / ``normalize_batch``; they
+must give exactly what the per-node methods give (tests/unit/scheduler/
+test_batch_equivalence.py holds them to it).
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from .config import Profile
 from .interface import ClusterEvent, PostFilterResult, PreFilterResult
@@ -45,6 +53,14 @@ def _as_error(point: str, name: str, st: Status) -> Status:
 def _stamp(st: Status, name: str) -> Status:
     st.plugin = name
     return st
+
+
+def _int_array(values: list[int]) -> np.ndarray:
+    """int64 when the values fit (they always do for in-tree plugins), else Python ints."""
+    try:
+        return np.array(values, dtype=np.int64)
+    except OverflowError:
+        return np.array(values, dtype=object)
 
 
 class _WaitingPod:
@@ -333,6 +349,90 @@ class Framework:
                 totals[i].score += s.score
             per_plugin[pl.name] = scores
         return totals, per_plugin
+
+    # ------------------------------------------------------------------ batch filter / score
+    def has_nominated_pods(self) -> bool:
+        """Whether any node has nominated pods; unknown nominators count as yes."""
+        if self._nominator is None:
+            return False
+        has = getattr(self._nominator, "has_nominated_pods", None)
+        return bool(has()) if callable(has) else True
+
+    def run_filter_batch(self, state: CycleState, pod: dict, pod_info: PodInfo, table: Any) -> np.ndarray | None:
+        """Which table rows pass every (not skipped) Filter plugin, as a bool array; None
+        when some plugin cannot answer in batch for this pod, or nominated pods exist
+        (their two-pass filtering stays per node) -- then the caller filters per node."""
+        if self.has_nominated_pods():
+            return None
+        skip = state.skip_filter_plugins
+        active = [pl for pl in self.filter_plugins if not (skip and pl.name in skip)]
+        if any(not callable(getattr(pl, "filter_batch", None)) for pl in active):
+            return None
+        mask = np.ones(len(table), dtype=bool)
+        for pl in active:
+            m = pl.filter_batch(state, pod, pod_info, table)
+            if m is None:
+                return None
+            mask = mask & m
+        return mask
+
+    def run_score_batch(self, state: CycleState, pod: dict, pod_info: PodInfo, table: Any,
+                        idx: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+        """:meth:`run_score` for the table rows ``idx``: the weighted totals (int64, in
+        ``idx`` order) and the weighted scores per plugin. A plugin without
+        ``score_batch`` (or answering None) is scored per node on those rows, and one
+        without ``normalize_batch`` normalizes a NodeScore list -- the answers are the
+        same either way, only slower."""
+        totals = np.zeros(len(idx), dtype=np.int64)
+        per_plugin: dict[str, np.ndarray] = {}
+        skip = state.skip_score_plugins
+        for pl in self.score_plugins:
+            if pl.name in skip:
+                continue
+            batch = getattr(pl, "score_batch", None)
+            scores = batch(state, pod, pod_info, table, idx) if callable(batch) else None
+            if scores is None:
+                scores = self._score_rows(pl, state, pod, pod_info, table, idx)
+            scores = self._normalize_rows(pl, state, pod, scores, table, idx)
+            if len(scores) and (scores.min() < MIN_NODE_SCORE or scores.max() > MAX_NODE_SCORE):
+                bad = scores[(scores < MIN_NODE_SCORE) | (scores > MAX_NODE_SCORE)][0]
+                raise ScoreError(Status.error(
+                    f"plugin {pl.name!r} returns an invalid score {bad}, it should in the range of "
+                    f"[{MIN_NODE_SCORE}, {MAX_NODE_SCORE}] after normalizing", plugin=pl.name))
+            weighted = scores * self.score_weights[pl.name]
+            totals += weighted
+            per_plugin[pl.name] = weighted
+        return totals, per_plugin
+
+    @staticmethod
+    def _score_rows(pl: Any, state: CycleState, pod: dict, pod_info: PodInfo, table: Any,
+                    idx: np.ndarray) -> np.ndarray:
+        values = []
+        nodes = table.nodes
+        for i in idx.tolist():
+            value, st = pl.score(state, pod, pod_info, nodes[i])
+            if not st.ok:
+                raise ScoreError(_as_error("Score", pl.name, st))
+            values.append(value)
+        return _int_array(values)
+
+    @staticmethod
+    def _normalize_rows(pl: Any, state: CycleState, pod: dict, scores: np.ndarray, table: Any,
+                        idx: np.ndarray) -> np.ndarray:
+        batch = getattr(pl, "normalize_batch", None)
+        if callable(batch):
+            out = batch(state, pod, scores, table, idx)
+            if out is not None:
+                return out
+        normalize = getattr(pl, "normalize_score", None)
+        if normalize is None:
+            return scores
+        names = table.names
+        as_list = [NodeScore(names[i], v) for i, v in zip(idx.tolist(), scores.tolist())]
+        st = normalize(state, pod, as_list)
+        if not st.ok:
+            raise ScoreError(_as_error("NormalizeScore", pl.name, st))
+        return _int_array([s.score for s in as_list])
 
     # ------------------------------------------------------------------ reserve / permit
     def run_reserve(self, state: CycleState, pod: dict, node_name: str) -> Status:

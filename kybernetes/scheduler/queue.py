@@ -185,6 +185,10 @@ class Nominator:
     def nominated_pods_for_node(self, node_name: str) -> list[PodInfo]:
         return list((self._by_node.get(node_name) or {}).values())
 
+    def has_nominated_pods(self) -> bool:
+        """Whether any node has a nominated pod (the batch Filter path is off then)."""
+        return bool(self._by_node)
+
 
 class SchedulingQueue:
     """activeQ, backoffQ, unschedulable pods and the nominator (see the module docstring).

@@ -100,6 +100,9 @@ class Status:
         return isinstance(other, Status) and (self.code, self.reasons) == (other.code, other.reasons)
 
 
+# A shared success answer for the hot per-node plugin methods (Filter/Score), which the
+# framework never stamps or mutates (it stamps only rejections). Extension points whose
+# success statuses do get ``plugin`` set (Bind, PostFilter) must keep returning fresh ones.
 SUCCESS = Status()
 
 
@@ -365,11 +368,12 @@ class NodeInfo:
     binding is in flight). ``generation`` moves on every change, so a snapshot can copy
     only the NodeInfos that changed since it was last taken."""
 
-    __slots__ = ("allocatable", "generation", "image_sizes", "node", "non_zero_cpu", "non_zero_memory",
+    __slots__ = ("_name", "allocatable", "generation", "image_sizes", "node", "non_zero_cpu", "non_zero_memory",
                  "pods", "pods_with_affinity", "pods_with_required_anti_affinity", "requested", "used_ports")
 
     def __init__(self, node: dict | None = None) -> None:
         self.node: dict | None = None
+        self._name = ""                                 # cached: read per node per plugin per pod
         self.pods: dict[str, PodInfo] = {}              # by pod key
         self.pods_with_affinity: dict[str, PodInfo] = {}
         self.pods_with_required_anti_affinity: dict[str, PodInfo] = {}
@@ -385,14 +389,18 @@ class NodeInfo:
 
     @property
     def name(self) -> str:
-        return ((self.node or {}).get("metadata") or {}).get("name", "")
+        return self._name
+
+    def _set_node_object(self, node: dict | None) -> None:
+        self.node = node
+        self._name = ((node or {}).get("metadata") or {}).get("name", "")
 
     @property
     def labels(self) -> dict[str, str]:
         return ((self.node or {}).get("metadata") or {}).get("labels") or {}
 
     def set_node(self, node: dict) -> None:
-        self.node = node
+        self._set_node_object(node)
         status = node.get("status") or {}
         self.allocatable = Resource.from_list(status.get("allocatable") or status.get("capacity"))
         self.image_sizes = {}
@@ -440,6 +448,7 @@ class NodeInfo:
         """A copy whose pod maps and totals can change independently (the PodInfos are shared)."""
         c = NodeInfo.__new__(NodeInfo)
         c.node = self.node
+        c._name = self._name
         c.pods = dict(self.pods)
         c.pods_with_affinity = dict(self.pods_with_affinity)
         c.pods_with_required_anti_affinity = dict(self.pods_with_required_anti_affinity)
@@ -470,6 +479,21 @@ class Snapshot:
         # the scheduler cache's generation this snapshot reflects; Cache.update_snapshot copies
         # only NodeInfos that changed after it
         self.generation = 0
+        # the column view for batch Filter/Score (nodetable.py), built on first use; the cache
+        # keeps it current row by row (managed), otherwise each use re-checks generations
+        self._table: Any = None
+        self._table_managed = False
+
+    @property
+    def table(self) -> Any:
+        """The :class:`~.nodetable.NodeTable` over ``node_list``."""
+        from .nodetable import NodeTable
+        t = self._table
+        if t is None:
+            t = self._table = NodeTable(self.node_list)
+        elif not self._table_managed:
+            t.refresh(self.node_list)
+        return t
 
     def get(self, name: str) -> NodeInfo | None:
         return self._by_name.get(name)

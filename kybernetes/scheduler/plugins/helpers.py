@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from ..types import MAX_NODE_SCORE, NodeScore
 
 NodeMatcher = Callable[[Mapping[str, str], str], bool]   # (node labels, node name) -> matches
@@ -159,6 +161,17 @@ def default_normalize_score(scores: list[NodeScore], reverse: bool = False, max_
     for s in scores:
         v = max_priority * s.score // highest
         s.score = max_priority - v if reverse else v
+
+
+def default_normalize_array(scores: np.ndarray, reverse: bool = False,
+                            max_priority: int = MAX_NODE_SCORE) -> np.ndarray:
+    """:func:`default_normalize_score` over an int64 array (the batch path); same integer
+    arithmetic (floor division), so the same answers."""
+    highest = int(scores.max()) if len(scores) else 0
+    if highest == 0:
+        return np.full(len(scores), max_priority, dtype=np.int64) if reverse else scores
+    v = max_priority * scores // highest
+    return max_priority - v if reverse else v
 
 
 def pod_priority(pod: Mapping[str, Any]) -> int:

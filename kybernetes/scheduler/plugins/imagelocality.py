@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from ..interface import ClusterEvent
-from ..types import MAX_NODE_SCORE, Code, CycleState, NodeInfo, PodInfo, Status
+from ..types import MAX_NODE_SCORE, SUCCESS, Code, CycleState, NodeInfo, PodInfo, Status
 
 NAME = "ImageLocality"
 MB = 1024 * 1024
@@ -42,11 +44,16 @@ class ImageLocality:
         spec = pod.get("spec") or {}
         containers = (spec.get("initContainers") or []) + (spec.get("containers") or [])
         images = [normalized_image_name(c.get("image") or "") for c in containers]
-        all_nodes = self.handle.snapshot().node_list if self.handle is not None else list(nodes)
+        snap = self.handle.snapshot() if self.handle is not None else None
+        all_nodes = snap.node_list if snap is not None else list(nodes)
         total = len(all_nodes)
         if not images or not total:
             return Status(Code.SKIP)
-        spread = {img: sum(1 for n in all_nodes if img in n.image_sizes) / total for img in set(images)}
+        if snap is not None:    # the snapshot's table counts the nodes per image
+            counts = snap.table.image_nodes
+            spread = {img: counts.get(img, 0) / total for img in set(images)}
+        else:
+            spread = {img: sum(1 for n in all_nodes if img in n.image_sizes) / total for img in set(images)}
         state.write(_STATE, (images, spread))
         return Status()
 
@@ -58,7 +65,16 @@ class ImageLocality:
             size = sizes.get(img)
             if size is not None:
                 total += int(size * spread[img])
-        return calculate_priority(total, len(images)), Status()
+        return calculate_priority(total, len(images)), SUCCESS
+
+    def score_batch(self, state: CycleState, pod: dict, pod_info: PodInfo, table: Any,
+                    idx: np.ndarray) -> np.ndarray | None:
+        """The common case -- none of the pod's images is on any node -- is one value for
+        all; otherwise None (the framework scores per node)."""
+        images, spread = state.read(_STATE)
+        if any(spread.values()):
+            return None
+        return np.full(len(idx), calculate_priority(0, len(images)), dtype=np.int64)
 
     def events_to_register(self) -> list[ClusterEvent]:
         return []

@@ -174,8 +174,8 @@ class InterPodAffinity:
         snap = self.handle.snapshot() if self.handle is not None else None
         has_preferred = bool(pod_info.preferred_affinity or pod_info.preferred_anti_affinity)
         if snap is not None:
-            candidates: Iterable[NodeInfo] = snap.node_list if has_preferred else [
-                n for n in snap.node_list if n.pods_with_affinity]
+            # the snapshot keeps the nodes with affinity pods (in node order): no scan per pod
+            candidates: Iterable[NodeInfo] = snap.node_list if has_preferred else snap.have_pods_with_affinity
             ns_labels = snap.namespace_labels
         else:
             candidates = nodes if has_preferred else [n for n in nodes if n.pods_with_affinity]

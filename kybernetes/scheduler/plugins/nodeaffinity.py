@@ -11,8 +11,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..interface import ClusterEvent, PreFilterResult
-from ..types import Code, CycleState, NodeInfo, NodeScore, PodInfo, Status
-from .helpers import NodeMatcher, compile_node_selector, compile_node_selector_term, default_normalize_score, node_names_from_selector
+import numpy as np
+
+from ..types import SUCCESS, Code, CycleState, NodeInfo, NodeScore, PodInfo, Status
+from .helpers import (NodeMatcher, compile_node_selector, compile_node_selector_term, default_normalize_array,
+                      default_normalize_score, node_names_from_selector)
 
 NAME = "NodeAffinity"
 REASON_POD = "node(s) didn't match Pod's node affinity/selector"
@@ -82,7 +85,7 @@ class NodeAffinity:
             matcher = required_matcher(pod)
         if matcher is not None and not matcher(labels, node.name):
             return Status.unresolvable(REASON_POD)
-        return Status()
+        return SUCCESS
 
     # ------------------------------------------------------------------ score
     def pre_score(self, state: CycleState, pod: dict, pod_info: PodInfo, nodes: Sequence[NodeInfo]) -> Status:
@@ -97,13 +100,43 @@ class NodeAffinity:
     def score(self, state: CycleState, pod: dict, pod_info: PodInfo, node: NodeInfo) -> tuple[int, Status]:
         terms = state.get(_PRESCORE)
         if terms is None:
-            return 0, Status()
+            return 0, SUCCESS
         labels, name = node.labels, node.name
-        return sum(w for match, w in terms if match(labels, name)), Status()
+        return sum(w for match, w in terms if match(labels, name)), SUCCESS
 
     def normalize_score(self, state: CycleState, pod: dict, scores: list[NodeScore]) -> Status:
         default_normalize_score(scores)
         return Status()
+
+    # ------------------------------------------------------------------ batch (see nodetable.py)
+    # Label selectors do not vectorise; the matchers run per node here, but without the
+    # per-node framework overhead of the other plugins.
+    def filter_batch(self, state: CycleState, pod: dict, pod_info: PodInfo, table: Any) -> np.ndarray:
+        added = self.added_required
+        try:
+            matcher: Callable | None = state.read(_PREFILTER)
+        except KeyError:
+            matcher = required_matcher(pod)
+
+        def ok(node: NodeInfo) -> bool:
+            labels, name = node.labels, node.name
+            if added is not None and not added(labels, name):
+                return False
+            return matcher is None or matcher(labels, name)
+        return np.fromiter((ok(n) for n in table.nodes), dtype=bool, count=len(table))
+
+    def score_batch(self, state: CycleState, pod: dict, pod_info: PodInfo, table: Any,
+                    idx: np.ndarray) -> np.ndarray:
+        terms = state.get(_PRESCORE)
+        if terms is None:
+            return np.zeros(len(idx), dtype=np.int64)
+        nodes = table.nodes
+        return np.fromiter((sum(w for match, w in terms if match(nodes[i].labels, nodes[i].name)) for i in idx.tolist()),
+                           dtype=np.int64, count=len(idx))
+
+    def normalize_batch(self, state: CycleState, pod: dict, scores: np.ndarray, table: Any,
+                        idx: np.ndarray) -> np.ndarray:
+        return default_normalize_array(scores)
 
     def events_to_register(self) -> list[ClusterEvent]:
         return [ClusterEvent("Node", "Add"), ClusterEvent("Node", "Update"), ClusterEvent("Pod", "Update")]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..interface import ClusterEvent
-from ..types import CycleState, NodeInfo, PodInfo, Status
+import numpy as np
+
+from ..types import SUCCESS, CycleState, NodeInfo, PodInfo, Status
 
 NAME = "NodeName"
 REASON = "node(s) didn't match the requested node name"
@@ -18,7 +20,17 @@ class NodeName:
         wanted = (pod.get("spec") or {}).get("nodeName")
         if wanted and wanted != node.name:
             return Status.unresolvable(REASON)
-        return Status()
+        return SUCCESS
+
+    def filter_batch(self, state: CycleState, pod: dict, pod_info: PodInfo, table: Any) -> np.ndarray:
+        wanted = (pod.get("spec") or {}).get("nodeName")
+        if not wanted:
+            return np.ones(len(table), dtype=bool)
+        mask = np.zeros(len(table), dtype=bool)
+        i = table.index.get(wanted)
+        if i is not None:
+            mask[i] = True
+        return mask
 
     def events_to_register(self) -> list[ClusterEvent]:
         return [ClusterEvent("Node", "Add"), ClusterEvent("Node", "Update")]

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..interface import ClusterEvent, PreFilterResult
-from ..types import Code, CycleState, HostPort, NodeInfo, PodInfo, Status
+import numpy as np
+
+from ..types import SUCCESS, Code, CycleState, HostPort, NodeInfo, PodInfo, Status
 
 NAME = "NodePorts"
 REASON = "node(s) didn't have free ports for the requested pod ports"
@@ -46,7 +48,15 @@ class NodePorts:
             wanted = pod_info.host_ports()
         if conflicts(wanted, node.used_ports):
             return Status.unschedulable(REASON)
-        return Status()
+        return SUCCESS
+
+    def filter_batch(self, state: CycleState, pod: dict, pod_info: PodInfo, table: Any) -> np.ndarray:
+        """Only reached when the pod asks for host ports (PreFilter skips otherwise);
+        nodes without used ports cannot conflict, the rest are checked one by one."""
+        wanted = state.get(_STATE)
+        if wanted is None:
+            wanted = pod_info.host_ports()
+        return np.fromiter((not conflicts(wanted, n.used_ports) for n in table.nodes), dtype=bool, count=len(table))
 
     def events_to_register(self) -> list[ClusterEvent]:
         return [ClusterEvent("Pod", "Delete"), ClusterEvent("Node", "Add"), ClusterEvent("Node", "Update")]

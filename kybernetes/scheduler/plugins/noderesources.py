@@ -18,8 +18,12 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from ..interface import ClusterEvent, PreFilterResult
-from ..types import MAX_NODE_SCORE, Code, CycleState, NodeInfo, PodInfo, Resource, Status
+from ..nodetable import small
+from ..types import MAX_NODE_SCORE, SUCCESS, Code, CycleState, NodeInfo, PodInfo, Resource, Status
+from . import resourcebatch
 
 FIT = "NodeResourcesFit"
 BALANCED = "NodeResourcesBalancedAllocation"
@@ -105,10 +109,13 @@ def broken_linear(shape: Sequence[tuple[int, int]]) -> Callable[[int], int]:
     return f
 
 
+def shape_points(shape: Sequence[Mapping[str, Any]]) -> list[tuple[int, int]]:
+    return [(int(p.get("utilization", 0)), int(p.get("score", 0)) * (MAX_NODE_SCORE // MAX_CUSTOM_PRIORITY_SCORE))
+            for p in shape]
+
+
 def requested_to_capacity_ratio(shape: Sequence[Mapping[str, Any]]) -> Callable[[Sequence[int], Sequence[int], Sequence[int]], int]:
-    points = [(int(p.get("utilization", 0)), int(p.get("score", 0)) * (MAX_NODE_SCORE // MAX_CUSTOM_PRIORITY_SCORE))
-              for p in shape]
-    raw = broken_linear(points)
+    raw = broken_linear(shape_points(shape))
 
     def scorer(requested: Sequence[int], allocatable: Sequence[int], weights: Sequence[int]) -> int:
         total = weight_sum = 0
@@ -174,6 +181,29 @@ class _ResourceScorer:
             requested.append(used + preq if alloc else 0)
         return requested, allocatable
 
+    def table_vectors(self, table: Any, idx: np.ndarray,
+                      pod_req: Sequence[int]) -> list[tuple[np.ndarray, np.ndarray]] | None:
+        """:meth:`node_vectors` for the table rows ``idx``; None when a resource is not a
+        table column (an extended resource the pod asks for) or a quantity is too big."""
+        if not table.exact or not small(*pod_req):
+            return None
+        out = []
+        for name, preq in zip(self.names, pod_req):
+            if name == "cpu":
+                alloc = table.alloc_cpu[idx]
+                used = (table.req_cpu if self.use_requested else table.nz_cpu)[idx]
+            elif name == "memory":
+                alloc = table.alloc_memory[idx]
+                used = (table.req_memory if self.use_requested else table.nz_memory)[idx]
+            elif name == "ephemeral-storage":
+                alloc, used = table.alloc_ephemeral[idx], table.req_ephemeral[idx]
+            elif preq == 0:
+                alloc = used = np.zeros(len(idx), dtype=np.int64)
+            else:
+                return None
+            out.append((np.where(alloc != 0, used + preq, 0), alloc))
+        return out
+
 
 class Fit:
     name = FIT
@@ -184,13 +214,18 @@ class Fit:
         strategy = args.get("scoringStrategy") or {}
         kind = strategy.get("type") or "LeastAllocated"
         self.scorer = _ResourceScorer(strategy.get("resources") or DEFAULT_RESOURCES, use_requested=False)
+        self.batch_strategy: Callable[..., np.ndarray] | None
         if kind == "LeastAllocated":
             self.strategy = least_allocated
+            self.batch_strategy = resourcebatch.least_allocated
         elif kind == "MostAllocated":
             self.strategy = most_allocated
+            self.batch_strategy = resourcebatch.most_allocated
         elif kind == "RequestedToCapacityRatio":
-            self.strategy = requested_to_capacity_ratio(
-                (strategy.get("requestedToCapacityRatio") or {}).get("shape") or [])
+            shape = (strategy.get("requestedToCapacityRatio") or {}).get("shape") or []
+            self.strategy = requested_to_capacity_ratio(shape)
+            points = shape_points(shape)
+            self.batch_strategy = resourcebatch.requested_to_capacity_ratio(points) if points else None
         else:
             raise ValueError(f"scoringStrategy.type: Unsupported value: {kind!r}")
 
@@ -215,8 +250,26 @@ class Fit:
             scalars = self._checked_scalars(pod_info.requests)
         reasons, unresolvable = insufficient_resources(pod_info.requests, node, scalars)
         if not reasons:
-            return Status()
+            return SUCCESS
         return Status.unresolvable(*reasons) if unresolvable else Status.unschedulable(*reasons)
+
+    def filter_batch(self, state: CycleState, pod: dict, pod_info: PodInfo, table: Any) -> np.ndarray | None:
+        """:func:`insufficient_resources` is empty, for every row; None when the pod asks
+        for an extended resource (not a table column) or a quantity is too big."""
+        scalars = state.get(_FIT_FILTER_STATE)
+        if scalars is None:
+            scalars = self._checked_scalars(pod_info.requests)
+        req = pod_info.requests
+        if scalars or not table.exact or not small(req.milli_cpu, req.memory, req.ephemeral_storage):
+            return None
+        ok = table.num_pods + 1 <= table.alloc_pods
+        if req.milli_cpu > 0:
+            ok &= table.alloc_cpu >= req.milli_cpu + table.req_cpu
+        if req.memory > 0:
+            ok &= table.alloc_memory >= req.memory + table.req_memory
+        if req.ephemeral_storage > 0:
+            ok &= table.alloc_ephemeral >= req.ephemeral_storage + table.req_ephemeral
+        return ok
 
     def pre_score(self, state: CycleState, pod: dict, pod_info: PodInfo, nodes: Sequence[NodeInfo]) -> Status:
         state.write(_FIT_SCORE_STATE, self.scorer.pod_requests(pod_info))
@@ -227,7 +280,17 @@ class Fit:
         if pod_req is None:
             pod_req = self.scorer.pod_requests(pod_info)
         requested, allocatable = self.scorer.node_vectors(node, pod_req)
-        return self.strategy(requested, allocatable, self.scorer.weights), Status()
+        return self.strategy(requested, allocatable, self.scorer.weights), SUCCESS
+
+    def score_batch(self, state: CycleState, pod: dict, pod_info: PodInfo, table: Any,
+                    idx: np.ndarray) -> np.ndarray | None:
+        pod_req = state.get(_FIT_SCORE_STATE)
+        if pod_req is None:
+            pod_req = self.scorer.pod_requests(pod_info)
+        vectors = self.scorer.table_vectors(table, idx, pod_req)
+        if vectors is None or self.batch_strategy is None:
+            return None
+        return self.batch_strategy(vectors, self.scorer.weights)
 
     def events_to_register(self) -> list[ClusterEvent]:
         return [ClusterEvent("Pod", "Delete"), ClusterEvent("Pod", "Update"), ClusterEvent("Node", "Add"),
@@ -255,7 +318,19 @@ class BalancedAllocation:
             if not any(pod_req):
                 return 0, Status()
         requested, allocatable = self.scorer.node_vectors(node, pod_req)
-        return balanced(requested, allocatable), Status()
+        return balanced(requested, allocatable), SUCCESS
+
+    def score_batch(self, state: CycleState, pod: dict, pod_info: PodInfo, table: Any,
+                    idx: np.ndarray) -> np.ndarray | None:
+        pod_req = state.get(_BALANCED_STATE)
+        if pod_req is None:
+            pod_req = self.scorer.pod_requests(pod_info)
+            if not any(pod_req):
+                return np.zeros(len(idx), dtype=np.int64)
+        vectors = self.scorer.table_vectors(table, idx, pod_req)
+        if vectors is None:
+            return None
+        return resourcebatch.balanced(vectors, balanced)
 
     def events_to_register(self) -> list[ClusterEvent]:
         return [ClusterEvent("Pod", "Delete"), ClusterEvent("Node", "Add"), ClusterEvent("Node", "Update")]
