@@ -24,6 +24,7 @@ from pathlib import Path
 import aiohttp
 import orjson
 import yaml
+from kybernetes.cli.supervisor import die_with_parent
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,7 +54,7 @@ def ssl_from_kubeconfig(path: Path) -> tuple[str, ssl.SSLContext]:
 def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "kybernetes.cli.main", "apiserver", "--data-dir", str(data_dir), "--https-port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT, start_new_session=True, preexec_fn=die_with_parent,
     )
     assert proc.stdout is not None
     for line in proc.stdout:

@@ -28,13 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kybernetes.client import APIStatusError, Client  # noqa: E402
+from kybernetes.cli.supervisor import die_with_parent  # noqa: E402
 
 
 def start_server(data_dir: Path, *extra: str) -> subprocess.Popen:
     proc = subprocess.Popen(
         [sys.executable, "-m", "kybernetes.cli.main", "server", "--data-dir", str(data_dir), "--https-port", "0",
          *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT, start_new_session=True, preexec_fn=die_with_parent,
     )
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -116,7 +117,7 @@ def main() -> None:
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "kybernetes.cli.main", "controller-manager",
                  "--kubeconfig", str(tmp / "data" / "kubeconfig"), *limits],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, start_new_session=True))
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, start_new_session=True, preexec_fn=die_with_parent))
         asyncio.run(main_async(args, tmp / "data"))
     finally:
         for proc in reversed(procs):

@@ -28,13 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kybernetes.client import Client  # noqa: E402
+from kybernetes.cli.supervisor import die_with_parent  # noqa: E402
 
 
 def start(args: list[str], *, wait_line: str | None = None, profile: str = "") -> subprocess.Popen:
     runner = ["-m", "cProfile", "-o", profile] if profile else []
     proc = subprocess.Popen([sys.executable, *runner, "-m", "kybernetes.cli.main", *args], cwd=ROOT,
                             stdout=subprocess.PIPE if wait_line else subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+                            stderr=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_parent)
     if wait_line:
         assert proc.stdout is not None
         for line in proc.stdout:

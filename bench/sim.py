@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kybernetes.client import Client  # noqa: E402
+from kybernetes.cli.supervisor import die_with_parent  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -42,7 +43,7 @@ def cpu_seconds(pid: int) -> float:
 def start(args: list[str], marker: str) -> tuple[subprocess.Popen, str, float]:
     began = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "kybernetes.cli.main", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, cwd=ROOT, start_new_session=True)
+                            stderr=subprocess.DEVNULL, cwd=ROOT, start_new_session=True, preexec_fn=die_with_parent)
     assert proc.stdout is not None
     for line in proc.stdout:
         text = line.decode()

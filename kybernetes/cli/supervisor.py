@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
+def die_with_parent() -> None:
+    """``preexec_fn`` for a child that must not outlive its parent (runs between fork and exec)."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     except (OSError, AttributeError):
@@ -29,7 +30,7 @@ async def supervise(name: str, args: list[str], stop: asyncio.Event, *, max_back
     backoff = 0.5
     while not stop.is_set():
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "kybernetes.cli.main", *args, preexec_fn=_die_with_parent)
+            sys.executable, "-m", "kybernetes.cli.main", *args, preexec_fn=die_with_parent)
         log.info("started %s (pid %d)", name, proc.pid)
         waiter = asyncio.ensure_future(proc.wait())
         stopper = asyncio.ensure_future(stop.wait())

@@ -364,7 +364,7 @@ class Scheduler:
     def _assume_and_bind(self, fwk: Any, state: CycleState, qinfo: QueuedPodInfo, host: str) -> None:
         pod = qinfo.pod
         assumed = {**pod, "spec": {**(pod.get("spec") or {}), "nodeName": host}}
-        assumed_info = PodInfo(assumed)
+        assumed_info = qinfo.pod_info.with_pod(assumed)
         try:
             self.cache.assume_pod(assumed_info, host)
         except ValueError as e:

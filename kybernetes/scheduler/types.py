@@ -17,6 +17,7 @@ over is parsed once into:
 
 from __future__ import annotations
 
+import copy
 import enum
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -340,6 +341,13 @@ class PodInfo:
             WeightedAffinityTerm(t, int(w.get("weight") or 0))
             for w in _terms(pod, "podAntiAffinity", "preferredDuringSchedulingIgnoredDuringExecution")
             if (t := _parse_term(w.get("podAffinityTerm") or {}, ns)) is not None]
+
+    def with_pod(self, pod: dict) -> PodInfo:
+        """This parsed info for another version of the pod whose spec differs at most in
+        ``nodeName`` (the scheduler's assumed copy): nothing needs parsing again."""
+        other = copy.copy(self)
+        other.pod = pod
+        return other
 
     @property
     def has_affinity(self) -> bool:

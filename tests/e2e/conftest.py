@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from kybernetes.cli.supervisor import die_with_parent
+
 VENV_BIN = Path(sys.executable).parent
 KUBECTL_PIP = VENV_BIN / "kubectl"
 KUBECTL_MACHINE = Path("/usr/bin/kubectl")
@@ -77,11 +79,16 @@ def wait_for(fn, timeout: float = 60.0, interval: float = 0.1):
         time.sleep(interval)
 
 
+def spawn_kyb(*args: str, log_path: Path, stdout: int = subprocess.DEVNULL) -> subprocess.Popen:
+    """A ``kyb`` process logging to ``log_path``. It gets SIGTERM if the test process dies
+    (a killed pytest runs no teardown), so nothing a test starts outlives it."""
+    return subprocess.Popen([sys.executable, "-m", "kybernetes.cli.main", *args], stdout=stdout,
+                            stderr=open(log_path, "ab"), start_new_session=True, preexec_fn=die_with_parent)
+
+
 def start_controller_manager(kubeconfig: Path, log_path: Path, *flags: str) -> subprocess.Popen:
     """A ``kyb controller-manager`` process against ``kubeconfig``, logging to ``log_path``."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "kybernetes.cli.main", "controller-manager", "--kubeconfig", str(kubeconfig), *flags],
-        stdout=subprocess.DEVNULL, stderr=open(log_path, "ab"), start_new_session=True)
+    return spawn_kyb("controller-manager", "--kubeconfig", str(kubeconfig), *flags, log_path=log_path)
 
 
 def start_cluster(data_dir: Path, *extra: str, timeout: float = 30.0, controllers: bool = False,
@@ -90,15 +97,12 @@ def start_cluster(data_dir: Path, *extra: str, timeout: float = 30.0, controller
     controller manager (scheduler), so tests of API semantics (a namespace staying
     Terminating, a pod staying Pending, ...) see none."""
     log_path = data_dir.parent / f"{data_dir.name}.log"
-    log_file = open(log_path, "ab")
     if not controllers:
         extra = ("--disable-controller-manager", *extra)
     if not scheduler:
         extra = ("--disable-scheduler", *extra)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kybernetes.cli.main", "server", "--data-dir", str(data_dir), "--https-port", "0", *extra],
-        stdout=subprocess.PIPE, stderr=log_file, start_new_session=True,
-    )
+    proc = spawn_kyb("server", "--data-dir", str(data_dir), "--https-port", "0", *extra, log_path=log_path,
+                     stdout=subprocess.PIPE)
     deadline = time.monotonic() + timeout
     url = ""
     assert proc.stdout is not None
@@ -157,7 +161,7 @@ class Kubectl:
 
     def popen(self, *args: str) -> subprocess.Popen:
         return subprocess.Popen([self.binary, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=self.env(), start_new_session=True)
+                                env=self.env(), start_new_session=True, preexec_fn=die_with_parent)
 
 
 @pytest.fixture(scope="module", params=kubectl_variants(), ids=lambda p: p[0])

@@ -14,15 +14,13 @@ from collections import Counter
 
 import pytest
 
-from .conftest import KUBECTL_PIP, Kubectl, start_cluster, stop_process, wait_for
+from .conftest import KUBECTL_PIP, Kubectl, spawn_kyb, start_cluster, stop_process, wait_for
 
 pytestmark = pytest.mark.e2e
 
 
 def start_sim(kubeconfig, log_path, *flags: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "kybernetes.cli.main", "sim", "--kubeconfig", str(kubeconfig), *flags],
-        stdout=subprocess.DEVNULL, stderr=open(log_path, "ab"), start_new_session=True)
+    return spawn_kyb("sim", "--kubeconfig", str(kubeconfig), *flags, log_path=log_path)
 
 
 @pytest.fixture(scope="module")
@@ -176,11 +174,8 @@ def test_a_second_scheduler_profile_from_a_config_file_packs_pods(k, tmp_path):
         "apiVersion": "kubescheduler.config.k8s.io/v1", "kind": "KubeSchedulerConfiguration",
         "profiles": [{"schedulerName": "bin-packer", "pluginConfig": [{
             "name": "NodeResourcesFit", "args": {"scoringStrategy": {"type": "MostAllocated"}}}]}]}))
-    log = open(tmp_path / "bin-packer.log", "ab")
-    packer = subprocess.Popen(
-        [sys.executable, "-m", "kybernetes.cli.main", "scheduler", "--kubeconfig", str(k.kubeconfig),
-         "--config", str(config), "--leader-elect", "false"],
-        stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+    packer = spawn_kyb("scheduler", "--kubeconfig", str(k.kubeconfig), "--config", str(config),
+                       "--leader-elect", "false", log_path=tmp_path / "bin-packer.log")
     try:
         # cpu and memory in the same proportion, so only the scoring strategy tells nodes apart
         for i in range(3):

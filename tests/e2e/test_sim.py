@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import threading
 import time
 
 import pytest
 
-from tests.e2e.conftest import KUBECTL_MACHINE, KUBECTL_PIP, Kubectl
+from tests.e2e.conftest import KUBECTL_MACHINE, KUBECTL_PIP, Kubectl, spawn_kyb
 
 NODES = 20
 
 
 def start_sim(kubeconfig, *args: str, log_path) -> subprocess.Popen:
-    log_file = open(log_path, "ab")
-    proc = subprocess.Popen([sys.executable, "-m", "kybernetes.cli.main", "sim", "--kubeconfig", str(kubeconfig),
-                             *args], stdout=subprocess.PIPE, stderr=log_file, start_new_session=True)
+    proc = spawn_kyb("sim", "--kubeconfig", str(kubeconfig), *args, log_path=log_path, stdout=subprocess.PIPE)
     assert proc.stdout is not None
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
