@@ -225,6 +225,7 @@ class SchedulingQueue:
         self._in_flight: dict[str, QueuedPodInfo] = {}
         self._deleted: set[str] = set()     # deleted while in flight
         self._in_flight_events: list[tuple[int, ClusterEvent]] = []
+        self._interested: dict[ClusterEvent, frozenset[str]] = {}
         self._event_seq = 0
         self.scheduling_cycle = 0
         self._wakeup = asyncio.Event() if _has_loop() else None
@@ -442,9 +443,13 @@ class SchedulingQueue:
                 self._to_active(where[1])
 
     # ------------------------------------------------------------------ cluster events
-    def _plugins_interested(self, event: ClusterEvent) -> set[str]:
-        return {plugin for plugin, events in self.events_to_register.items()
-                if any(event_matches(reg, event) for reg in events)}
+    def _plugins_interested(self, event: ClusterEvent) -> frozenset[str]:
+        """The plugins that registered ``event`` (memoised: every binding brings one)."""
+        found = self._interested.get(event)
+        if found is None:
+            found = self._interested[event] = frozenset(plugin for plugin, events in self.events_to_register.items()
+                                                         if any(event_matches(reg, event) for reg in events))
+        return found
 
     def _event_since_pop_helps(self, info: QueuedPodInfo) -> bool:
         for seq, event in self._in_flight_events:
