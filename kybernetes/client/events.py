@@ -62,8 +62,16 @@ AGGREGATE_PREFIX = "(combined from similar events): "
 NORMAL, WARNING = "Normal", "Warning"
 
 
+_stamp: tuple[int, str] = (0, "")
+
+
 def _now_rfc3339() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Now, as Event timestamps are written (whole seconds); formatted once a second."""
+    global _stamp
+    second = int(time.time())
+    if _stamp[0] != second:
+        _stamp = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return _stamp[1]
 
 
 def object_reference(obj: dict) -> dict:

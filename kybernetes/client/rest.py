@@ -15,6 +15,7 @@ which the server uses as the default field manager in ``managedFields``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -118,6 +119,11 @@ def _list_params(label_selector: str, field_selector: str, resource_version: str
     return params
 
 
+@functools.lru_cache(maxsize=16)
+def _timeout(total: float | None) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=total)   # immutable: one per distinct value, not per request
+
+
 class Client:
     """Async Kubernetes API client. Use ``await Client.from_kubeconfig(path)`` and
     ``await client.close()`` (or ``async with``)."""
@@ -184,7 +190,7 @@ class Client:
         async with self.session.request(
             method, self.config.server + path, params=params, data=data,
             headers=self._headers(content_type if data is not None else None),
-            timeout=aiohttp.ClientTimeout(total=timeout),
+            timeout=_timeout(timeout),
         ) as resp:
             raw = await resp.read()
             if resp.status >= 300:
