@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import base64
 import os
-import signal
 import ssl
 import subprocess
 import sys
@@ -24,9 +23,8 @@ from pathlib import Path
 import aiohttp
 import orjson
 import yaml
-from kybernetes.cli.supervisor import die_with_parent
+from kybproc import start_kyb, stop
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def pct(values: list[float], p: float) -> float:
@@ -52,16 +50,8 @@ def ssl_from_kubeconfig(path: Path) -> tuple[str, ssl.SSLContext]:
 
 
 def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kybernetes.cli.main", "apiserver", "--data-dir", str(data_dir), "--https-port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT, start_new_session=True, preexec_fn=die_with_parent,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        text = line.decode()
-        if text.startswith("kyb: serving on "):
-            return proc, text.split("kyb: serving on ", 1)[1].strip()
-    raise RuntimeError("server did not start")
+    proc, line = start_kyb("apiserver", "--data-dir", str(data_dir), "--https-port", "0", wait_for="kyb: serving on ")
+    return proc, line.split("kyb: serving on ", 1)[1]
 
 
 def cm(name: str, ns: str = "bench") -> bytes:
@@ -210,8 +200,7 @@ def main() -> None:
             asyncio.run(run(url, ctx, args.quick))
     finally:
         if proc is not None:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(10)
+            stop(proc)
 
 
 if __name__ == "__main__":

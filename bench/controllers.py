@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,20 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kybernetes.client import APIStatusError, Client  # noqa: E402
-from kybernetes.cli.supervisor import die_with_parent  # noqa: E402
-
-
-def start_server(data_dir: Path, *extra: str) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kybernetes.cli.main", "server", "--data-dir", str(data_dir), "--https-port", "0",
-         *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT, start_new_session=True, preexec_fn=die_with_parent,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.decode().startswith("kyb: serving on "):
-            return proc
-    raise RuntimeError("server did not start")
+from kybproc import start_kyb, stop  # noqa: E402
 
 
 def body(kind: str, name: str, replicas: int) -> dict:
@@ -108,25 +93,18 @@ def main() -> None:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="kyb-bench-cm-"))
     procs = []
+    server = ("--data-dir", str(tmp / "data"), "--https-port", "0")
     try:
         if args.qps is None:
-            procs.append(start_server(tmp / "data"))
+            procs.append(start_kyb("server", *server, wait_for="kyb: serving on ")[0])
         else:
-            procs.append(start_server(tmp / "data", "--disable-controller-manager"))
+            procs.append(start_kyb("server", *server, "--disable-controller-manager", wait_for="kyb: serving on ")[0])
             limits = ["--kube-api-qps", str(args.qps)] + (["--kube-api-burst", str(args.burst)] if args.burst else [])
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "kybernetes.cli.main", "controller-manager",
-                 "--kubeconfig", str(tmp / "data" / "kubeconfig"), *limits],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, start_new_session=True, preexec_fn=die_with_parent))
+            procs.append(start_kyb("controller-manager", "--kubeconfig", str(tmp / "data" / "kubeconfig"), *limits)[0])
         asyncio.run(main_async(args, tmp / "data"))
     finally:
         for proc in reversed(procs):
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,31 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kybernetes.client import Client  # noqa: E402
-from kybernetes.cli.supervisor import die_with_parent  # noqa: E402
-
-
-def start(args: list[str], *, wait_line: str | None = None, profile: str = "") -> subprocess.Popen:
-    runner = ["-m", "cProfile", "-o", profile] if profile else []
-    proc = subprocess.Popen([sys.executable, *runner, "-m", "kybernetes.cli.main", *args], cwd=ROOT,
-                            stdout=subprocess.PIPE if wait_line else subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_parent)
-    if wait_line:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.decode().startswith(wait_line):
-                break
-        else:
-            raise RuntimeError(f"{args[0]} did not start")
-    return proc
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+from kybproc import start_kyb, stop  # noqa: E402
 
 
 def node(i: int) -> dict:
@@ -81,7 +55,7 @@ async def create_all(client: Client, plural: str, objects: list[dict], namespace
 
 async def run_case(pods: int, nodes: int, profile: str = "") -> None:
     tmp = Path(tempfile.mkdtemp(prefix="kyb-bench-sched-"))
-    api = start(["apiserver", "--data-dir", str(tmp / "data"), "--https-port", "0"], wait_line="kyb: serving on ")
+    api, _ = start_kyb("apiserver", "--data-dir", str(tmp / "data"), "--https-port", "0", wait_for="kyb: serving on ")
     sched = None
     client = await Client.from_kubeconfig(str(tmp / "data" / "kubeconfig"), qps=0)
     try:
@@ -91,8 +65,8 @@ async def run_case(pods: int, nodes: int, profile: str = "") -> None:
         listed = await client.list("", "v1", "pods", namespace="bench", limit=1)
         rv = listed["metadata"]["resourceVersion"]
         started = time.monotonic()
-        sched = start(["scheduler", "--kubeconfig", str(tmp / "data" / "kubeconfig"), "--leader-elect", "false"],
-                      profile=profile)
+        sched, _ = start_kyb("scheduler", "--kubeconfig", str(tmp / "data" / "kubeconfig"), "--leader-elect", "false",
+                             profile=profile)
         bound = 0
         first = last = 0.0
         while bound < pods:

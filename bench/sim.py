@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kybernetes.client import Client  # noqa: E402
-from kybernetes.cli.supervisor import die_with_parent  # noqa: E402
+from kybproc import start_kyb, stop  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -42,24 +41,8 @@ def cpu_seconds(pid: int) -> float:
 
 def start(args: list[str], marker: str) -> tuple[subprocess.Popen, str, float]:
     began = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "kybernetes.cli.main", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, cwd=ROOT, start_new_session=True, preexec_fn=die_with_parent)
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        text = line.decode()
-        if text.startswith(marker):
-            return proc, text.strip(), time.monotonic() - began
-    raise RuntimeError(f"{args[0]} did not start")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    proc, line = start_kyb(*args, wait_for=marker)
+    return proc, line, time.monotonic() - began
 
 
 async def revision(client: Client) -> int:

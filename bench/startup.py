@@ -8,18 +8,14 @@ restarts on the same data dir, each as the median over the runs.
 from __future__ import annotations
 
 import argparse
-import signal
 import ssl
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from kybernetes.cli.supervisor import die_with_parent
+from kybproc import start_kyb, stop
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -34,9 +30,7 @@ def time_start(data_dir: Path) -> float:
     port = free_port()
     ctx = ssl._create_unverified_context()  # /readyz is public; this only measures timing
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "kybernetes.cli.main", "server", "--data-dir", str(data_dir),
-                             "--https-port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_parent)
+    proc, _ = start_kyb("server", "--data-dir", str(data_dir), "--https-port", str(port))
     try:
         while True:
             try:
@@ -49,8 +43,7 @@ def time_start(data_dir: Path) -> float:
                 raise RuntimeError("server exited")
             time.sleep(0.01)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(10)
+        stop(proc)
 
 
 def main() -> None:

@@ -267,7 +267,6 @@ def test_delete_deployment_with_each_propagation_policy(k, ns, cascade):
         assert wait_for(lambda: not replicasets(k, ns) and not pods(k, ns))
 
 
-@pytest.mark.skipif(not KUBECTL_MACHINE.exists(), reason="the machine's kubectl dispatcher is not installed")
 def test_rollout_with_the_machine_kubectl(cluster, ns, tmp_path):
     """kubectl 1.33 (picked by the machine's dispatcher from the server's version)."""
     ns, _kubelet = ns

@@ -8,9 +8,8 @@ import subprocess
 import threading
 import time
 
-import pytest
 
-from tests.e2e.conftest import KUBECTL_MACHINE, KUBECTL_PIP, Kubectl, spawn_kyb
+from tests.e2e.conftest import KUBECTL_PIP, Kubectl, spawn_kyb
 
 NODES = 20
 
@@ -31,16 +30,8 @@ def start_sim(kubeconfig, *args: str, log_path) -> subprocess.Popen:
     raise AssertionError(f"kyb sim did not get ready:\n{log_path.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def kubectl_bin():
-    for candidate in (KUBECTL_PIP, KUBECTL_MACHINE):
-        if candidate.exists():
-            return str(candidate)
-    pytest.skip("no kubectl")
-
-
-def test_kubectl_sees_simulated_nodes(cluster, kubectl_bin, tmp_path):
-    k = Kubectl(kubectl_bin, cluster, tmp_path)
+def test_kubectl_sees_simulated_nodes(cluster, tmp_path):
+    k = Kubectl(str(KUBECTL_PIP), cluster, tmp_path)
     sim = start_sim(cluster.kubeconfig, "--nodes", str(NODES), "--name-prefix", "e2e-sim-", "--zones", "3",
                     "--lease-renew-interval", "1s", log_path=tmp_path / "sim.log")
     try:
