@@ -3,15 +3,19 @@ on a temporary data directory (one server per test module)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
 import uuid
+from collections.abc import AsyncIterator
 
 import pytest
 
 from kybernetes.client import Client
+from kybernetes.controllers import run_controller_manager
 from tests.e2e.conftest import Cluster, start_cluster
 
-__all__ = ["Cluster", "free_port", "start_cluster"]
+__all__ = ["Cluster", "free_port", "running_controller_manager", "start_cluster"]
 
 
 def free_port() -> int:
@@ -62,3 +66,18 @@ async def eventually(fn, *, deadline: float = 15.0, what: str = "condition"):
                 return last
         await asyncio.sleep(0.1)
     raise AssertionError(f"{what} not reached within {deadline}s (last: {last!r})")
+
+
+@contextlib.asynccontextmanager
+async def running_controller_manager(cluster, controllers: list[str] | None, *, leader_elect: bool = False,
+                                     **kw) -> AsyncIterator[asyncio.Task]:
+    """``run_controller_manager`` in-process against ``cluster`` (only ``controllers``;
+    None is all) for the body of the ``async with``; stopped and awaited after it."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_controller_manager(kubeconfig=str(cluster.kubeconfig), leader_elect=leader_elect,
+                                                      controllers=controllers, stop=stop, **kw))
+    try:
+        yield task
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)

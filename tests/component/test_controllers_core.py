@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import uuid
@@ -11,9 +10,9 @@ import uuid
 import pytest
 import yaml
 
-from tests.component.conftest import eventually
+from tests.component.conftest import eventually, running_controller_manager
 from kybernetes.client import APIStatusError
-from kybernetes.controllers import CONTROLLERS, run_controller_manager
+from kybernetes.controllers import CONTROLLERS
 from kybernetes.controllers.manager import enabled_controllers
 from kybernetes.controllers.rootca import (
     CONFIGMAP_NAME,
@@ -25,12 +24,8 @@ from kybernetes.controllers.rootca import (
 
 @pytest.fixture
 async def manager(cluster):
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_controller_manager(kubeconfig=str(cluster.kubeconfig), leader_elect=False,
-                                                      stop=stop))
-    yield task
-    stop.set()
-    await asyncio.wait_for(task, 10)
+    async with running_controller_manager(cluster, None) as task:
+        yield task
 
 
 async def get_or_none(client, plural, name, namespace=""):
@@ -146,12 +141,6 @@ async def test_content_with_a_finalizer_holds_the_namespace_and_is_reported(clie
 
 
 async def test_leader_elected_manager_runs_controllers(cluster, client, namespace):
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_controller_manager(kubeconfig=str(cluster.kubeconfig), leader_elect=True,
-                                                      lease_name=f"kcm-{uuid.uuid4().hex[:6]}",
-                                                      controllers=["serviceaccount"], stop=stop))
-    try:
+    async with running_controller_manager(cluster, ["serviceaccount"], leader_elect=True,
+                                          lease_name=f"kcm-{uuid.uuid4().hex[:6]}"):
         await eventually(lambda: get_or_none(client, "serviceaccounts", "default", namespace), what="default SA")
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 10)

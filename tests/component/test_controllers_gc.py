@@ -14,24 +14,20 @@ import uuid
 import pytest
 
 from kybernetes.client import APIStatusError, Client
-from kybernetes.controllers import CONTROLLERS, run_controller_manager
+from kybernetes.controllers import CONTROLLERS
 from kybernetes.controllers.base import ControllerContext
 from kybernetes.controllers.garbagecollector import GarbageCollector, Graph, ObjectRef, discover_resources
 from kybernetes.controllers.manager import ALIASES
-from tests.component.conftest import eventually
+from tests.component.conftest import eventually, running_controller_manager
 
 HOLD = "example.com/hold"
 
 
 @pytest.fixture
 async def gc(cluster):
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_controller_manager(
-        kubeconfig=str(cluster.kubeconfig), leader_elect=False, controllers=["garbagecollector", "replicaset"],
-        stop=stop, options={"garbagecollector": {"discovery_period": 2.0}}))
-    yield task
-    stop.set()
-    await asyncio.wait_for(task, 10)
+    async with running_controller_manager(cluster, ["garbagecollector", "replicaset"],
+                                          options={"garbagecollector": {"discovery_period": 2.0}}) as task:
+        yield task
 
 
 def ref(owner: dict, *, block: bool | None = None, controller: bool | None = None) -> dict:

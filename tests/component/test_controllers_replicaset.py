@@ -8,20 +8,16 @@ import asyncio
 
 import pytest
 
-from tests.component.conftest import eventually
-from kybernetes.controllers import CONTROLLERS, run_controller_manager
+from tests.component.conftest import eventually, running_controller_manager
+from kybernetes.controllers import CONTROLLERS
 from kybernetes.controllers.replicaset import Expectations, pod_deletion_order
 
 
 
 @pytest.fixture
 async def manager(cluster):
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_controller_manager(kubeconfig=str(cluster.kubeconfig), leader_elect=False,
-                                                      controllers=["replicaset"], stop=stop))
-    yield task
-    stop.set()
-    await asyncio.wait_for(task, 10)
+    async with running_controller_manager(cluster, ["replicaset"]) as task:
+        yield task
 
 
 def rs_body(name: str, replicas: int, app: str | None = None) -> dict:

@@ -3,22 +3,17 @@ ReplicationControllers, whose selector is a label map) against a real API server
 
 from __future__ import annotations
 
-import asyncio
 
 import pytest
 
-from kybernetes.controllers import CONTROLLERS, run_controller_manager
-from tests.component.conftest import eventually
+from kybernetes.controllers import CONTROLLERS
+from tests.component.conftest import eventually, running_controller_manager
 
 
 @pytest.fixture
 async def manager(cluster):
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_controller_manager(kubeconfig=str(cluster.kubeconfig), leader_elect=False,
-                                                      controllers=["replicationcontroller"], stop=stop))
-    yield task
-    stop.set()
-    await asyncio.wait_for(task, 10)
+    async with running_controller_manager(cluster, ["replicationcontroller"]) as task:
+        yield task
 
 
 def rc_body(name: str, replicas: int) -> dict:

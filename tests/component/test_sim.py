@@ -12,12 +12,11 @@ import uuid
 import pytest
 
 from kybernetes.client import APIStatusError, resource_path
-from kybernetes.controllers import run_controller_manager
 from kybernetes.sim import run_sim
 from kybernetes.sim.addresses import PodIPAllocator, node_pod_cidr
 from kybernetes.sim.config import SimConfig, parse_taints
 from kybernetes.sim.schedule import SpreadSchedule
-from tests.component.conftest import eventually
+from tests.component.conftest import eventually, running_controller_manager
 
 FAST = {"lease_renew_interval": 0.3, "status_update_frequency": 0.5}
 
@@ -258,34 +257,27 @@ async def test_bound_pod_runs_and_is_deleted(cluster, client, namespace):
 
 async def test_replicaset_pods_become_ready(cluster, client, namespace):
     p = prefix()
-    stop = asyncio.Event()
-    manager = asyncio.create_task(run_controller_manager(kubeconfig=str(cluster.kubeconfig), leader_elect=False,
-                                                         controllers=["replicaset"], stop=stop))
-    try:
-        async with simulating(cluster, 3, name_prefix=p, **FAST):
-            await client.create("apps", "v1", "replicasets", {
-                "apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web"},
-                "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}},
-                         "template": {"metadata": {"labels": {"app": "web"}},
-                                      "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}},
-                namespace=namespace)
+    async with running_controller_manager(cluster, ["replicaset"]), simulating(cluster, 3, name_prefix=p, **FAST):
+        await client.create("apps", "v1", "replicasets", {
+            "apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web"},
+            "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}},
+                     "template": {"metadata": {"labels": {"app": "web"}},
+                                  "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}},
+            namespace=namespace)
 
-            async def three_pods():
-                pods = (await client.list("", "v1", "pods", namespace=namespace, label_selector="app=web"))["items"]
-                return pods if len(pods) == 3 else None
-            pods = await eventually(three_pods, what="3 pods")
-            for i, pod in enumerate(pods):   # the scheduler's job, done by hand
-                await bind(client, namespace, pod["metadata"]["name"], f"{p}{i}")
+        async def three_pods():
+            pods = (await client.list("", "v1", "pods", namespace=namespace, label_selector="app=web"))["items"]
+            return pods if len(pods) == 3 else None
+        pods = await eventually(three_pods, what="3 pods")
+        for i, pod in enumerate(pods):   # the scheduler's job, done by hand
+            await bind(client, namespace, pod["metadata"]["name"], f"{p}{i}")
 
-            async def ready():
-                rs = await client.get("apps", "v1", "replicasets", "web", namespace=namespace)
-                return (rs.get("status") or {}).get("readyReplicas") == 3
-            await eventually(ready, what="readyReplicas=3")
-            ips = set()
-            for pod in (await client.list("", "v1", "pods", namespace=namespace))["items"]:
-                assert pod["status"]["phase"] == "Running"
-                ips.add(pod["status"]["podIP"])
-            assert len(ips) == 3
-    finally:
-        stop.set()
-        await asyncio.wait_for(manager, 10)
+        async def ready():
+            rs = await client.get("apps", "v1", "replicasets", "web", namespace=namespace)
+            return (rs.get("status") or {}).get("readyReplicas") == 3
+        await eventually(ready, what="readyReplicas=3")
+        ips = set()
+        for pod in (await client.list("", "v1", "pods", namespace=namespace))["items"]:
+            assert pod["status"]["phase"] == "Running"
+            ips.add(pod["status"]["podIP"])
+        assert len(ips) == 3
