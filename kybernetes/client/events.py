@@ -157,11 +157,12 @@ class EventRecorder:
         }
         log.debug("event %s %s/%s %s %s: %s", type, ref.get("namespace", ""), ref.get("name", ""),
                   reason, ref.get("kind", ""), message)
-        dedup_key = self._aggregate(event)
-        if not self._spam_allows(event):
+        object_key = self._object_key(event)
+        dedup_key = self._aggregate(event, object_key)
+        if not self._spam_allows(object_key):
             log.debug("event %s for %s/%s filtered as spam", reason, ref.get("namespace", ""), ref.get("name", ""))
             return
-        queue = self._ensure_workers()[hash(self._object_key(event)) % self.writers]
+        queue = self._ensure_workers()[hash(object_key) % self.writers]
         try:
             queue.put_nowait((event, dedup_key))
         except asyncio.QueueFull:
@@ -198,10 +199,10 @@ class EventRecorder:
         return (src.get("component", ""), src.get("host", ""), ref.get("kind", ""), ref.get("namespace", ""),
                 ref.get("name", ""), ref.get("uid", ""), ref.get("apiVersion", ""))
 
-    def _aggregate(self, event: dict) -> tuple | None:
+    def _aggregate(self, event: dict, object_key: tuple) -> tuple | None:
         """Count distinct messages of similar events; past the limit, rewrite ``event``
         into the combined one and return the key all of them are de-duplicated under."""
-        key = (*self._object_key(event), event["type"], event["reason"])
+        key = (*object_key, event["type"], event["reason"])
         now = self.clock.now()
         first, messages = self._similar.get(key, (now, set()))
         if now - first > AGGREGATE_INTERVAL:
@@ -216,9 +217,8 @@ class EventRecorder:
         event["message"] = AGGREGATE_PREFIX + event["message"]
         return ("aggregate", *key)
 
-    def _spam_allows(self, event: dict) -> bool:
+    def _spam_allows(self, key: tuple) -> bool:
         """A token bucket per (source, object)."""
-        key = self._object_key(event)
         now = self.clock.now()
         tokens, last = self._spam.get(key, (float(SPAM_BURST), now))
         tokens = min(float(SPAM_BURST), tokens + (now - last) / SPAM_REFILL_SECONDS)

@@ -58,7 +58,7 @@ from .queue import (
     default_less,
     pod_uid,
 )
-from .types import Code, CycleState, PodInfo, Snapshot, Status
+from .types import Code, CycleState, Snapshot, Status, pod_requests
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def _assigned_pod_changed(old: dict, new: dict) -> bool:
     spreading, requests for resize); status changes (Running, Ready) do not."""
     if ((old.get("metadata") or {}).get("labels")) != ((new.get("metadata") or {}).get("labels")):
         return True
-    return PodInfo(old).requests != PodInfo(new).requests if old.get("spec") != new.get("spec") else False
+    return old.get("spec") != new.get("spec") and pod_requests(old) != pod_requests(new)
 
 
 class Scheduler:
