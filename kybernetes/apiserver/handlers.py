@@ -198,13 +198,28 @@ class ResourceHandlers:
             if frames:
                 await resp.write(b"".join(frames))
             transport = request.transport
+            # Frames the sink took, written together at the end of this loop iteration: a
+            # store commit delivers a batch of events, and one TLS write for all of them
+            # costs far less than one per event. The flush is queued before the commits'
+            # waiters wake, so the events still reach the socket before the writes that
+            # caused them are answered.
+            pending: list[bytes] = []
+
+            def flush() -> None:
+                if pending:
+                    data = b"".join(pending)
+                    pending.clear()
+                    if not transport.is_closing():
+                        transport.write(data)
 
             def sink(ev) -> bool:
                 if transport is None or transport.is_closing() or transport.get_write_buffer_size() > 1 << 20:
                     return False
                 data = encoding.watch_event(resource, ev.type, ev.entry, out, include_object=include_object)
+                if not pending:
+                    asyncio.get_running_loop().call_soon(flush)
                 # the same chunk framing aiohttp's writer uses
-                transport.write(b"%x\r\n%b\r\n" % (len(data), data))
+                pending.append(b"%x\r\n%b\r\n" % (len(data), data))
                 return True
 
             if resp.chunked and not resp.compression:
@@ -216,6 +231,7 @@ class ResourceHandlers:
                 wait = deadline - now
                 if bookmarks:
                     wait = min(wait, next_bookmark - now)
+                flush()   # anything the sink took goes out before what this task writes
                 if wait <= 0:
                     if now >= deadline:
                         if bookmarks:
@@ -241,9 +257,11 @@ class ResourceHandlers:
                         closed = True
                         break
                     batch.append(encoding.watch_event(resource, nxt.type, nxt.entry, out, include_object=include_object))
+                flush()
                 await resp.write(b"".join(batch))
                 if closed:
                     break
+            flush()
             await resp.write_eof()
         except (ConnectionResetError, asyncio.CancelledError):
             pass

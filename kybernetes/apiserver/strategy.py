@@ -9,6 +9,8 @@ Mirrors upstream's registry strategies (PrepareForCreate / PrepareForUpdate).
 from __future__ import annotations
 
 import copy
+import os
+import random
 import time
 import uuid
 
@@ -44,8 +46,15 @@ def now_rfc3339() -> str:
     return _last_stamp[1]
 
 
+# UIDs must be unique, not secret: a generator seeded once from the OS, rather than
+# uuid4()'s os.urandom per object -- a syscall that lets the store's writer thread take
+# the GIL in the middle of every create.
+_uid_random = random.Random(os.urandom(32))
+os.register_at_fork(after_in_child=lambda: _uid_random.seed(os.urandom(32)))
+
+
 def new_uid() -> str:
-    return str(uuid.uuid4())
+    return str(uuid.UUID(int=_uid_random.getrandbits(128), version=4))
 
 
 def _pod_qos(pod: dict) -> str:

@@ -48,8 +48,11 @@ __all__ = ["CACHE_SIZE", "DEDUP_WINDOW", "EventRecorder", "object_reference"]
 
 DEDUP_WINDOW = 600.0   # seconds: a repeat within this is counted on the existing Event
 CACHE_SIZE = 4096      # like client-go's maxLruCacheEntries
-QUEUE_SIZE = 1000      # like the broadcaster's queue; more pending events are dropped
-WRITERS = 4            # concurrent writers; one object's events always go to the same one, in order
+QUEUE_SIZE = 1000      # like the broadcaster's queue: more events pending than this are dropped
+DROP_WARNING_INTERVAL = 60.0
+# Concurrent writers (upstream writes each event in a goroutine of its own); one object's
+# events always go to the same writer, in order.
+WRITERS = 64
 MAX_TRIES = 3
 RETRY_DELAY = 0.5      # first back-off between tries; doubles each time
 
@@ -134,6 +137,9 @@ class EventRecorder:
         self._spam: OrderedDict[tuple, tuple[float, float]] = OrderedDict()        # tokens, last refill
         self._workers: list[asyncio.Task] = []
         self._last_ns = 0
+        self._pending = 0                 # events queued and not yet written or given up
+        self.dropped = 0                  # events dropped because QUEUE_SIZE were pending
+        self._drop_warned_at: float | None = None
 
     # ------------------------------------------------------------------ API
     def record(self, obj: dict, *, type: str, reason: str, message: str) -> None:
@@ -162,12 +168,21 @@ class EventRecorder:
         if not self._spam_allows(object_key):
             log.debug("event %s for %s/%s filtered as spam", reason, ref.get("namespace", ""), ref.get("name", ""))
             return
-        queue = self._ensure_workers()[hash(object_key) % self.writers]
-        try:
-            queue.put_nowait((event, dedup_key))
-        except asyncio.QueueFull:
-            log.warning("event queue full, dropping event %s for %s/%s", reason, ref.get("namespace", ""),
-                        ref.get("name", ""))
+        if self._pending >= QUEUE_SIZE:
+            self._dropped(reason, ref)
+            return
+        self._pending += 1
+        self._ensure_workers()[hash(object_key) % self.writers].put_nowait((event, dedup_key))
+
+    def _dropped(self, reason: str, ref: dict) -> None:
+        """Count a dropped event; warn about the first, then at most once a minute (a
+        component over the API server's pace would otherwise log once per event)."""
+        self.dropped += 1
+        now = self.clock.now()
+        if self._drop_warned_at is None or now - self._drop_warned_at >= DROP_WARNING_INTERVAL:
+            self._drop_warned_at = now
+            log.warning("event queue full, dropping event %s for %s/%s (%d dropped so far)", reason,
+                        ref.get("namespace", ""), ref.get("name", ""), self.dropped)
 
     def event(self, obj: dict, type: str, reason: str, message: str) -> None:
         """Positional-argument alias of :meth:`record` (client-go's ``Event``)."""
@@ -238,7 +253,8 @@ class EventRecorder:
 
     def _ensure_workers(self) -> list[asyncio.Queue]:
         if not self._queues:
-            self._queues = [asyncio.Queue(max(1, QUEUE_SIZE // self.writers)) for _ in range(self.writers)]
+            # unbounded each: QUEUE_SIZE bounds the events pending in all of them together
+            self._queues = [asyncio.Queue() for _ in range(self.writers)]
         if len(self._workers) != self.writers or any(w.done() for w in self._workers):
             loop = asyncio.get_running_loop()
             for w in self._workers:
@@ -255,6 +271,7 @@ class EventRecorder:
             except Exception:
                 log.exception("unexpected error writing event %s", event["metadata"]["name"])
             finally:
+                self._pending -= 1
                 queue.task_done()
 
     @staticmethod

@@ -7,7 +7,8 @@ style). Non-2xx answers raise :class:`APIStatusError` carrying the server's
 of ``(type, object)`` pairs (``ERROR`` events are yielded too, with the Status as
 object, so a caller such as the informer can react to ``410 Gone``).
 
-Every request first takes a token from a :class:`TokenBucket` so that a busy
+Plain requests go over a lean keep-alive transport (``transport.py``); watches use
+aiohttp's streaming. Every request first takes a token from a :class:`TokenBucket` so that a busy
 controller cannot flood the API server; the ``User-Agent`` names the program,
 which the server uses as the default field manager in ``managedFields``.
 """
@@ -15,18 +16,18 @@ which the server uses as the default field manager in ``managedFields``.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Self
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import aiohttp
 import orjson
 
 from .. import __version__
 from .kubeconfig import ClientConfig, load_kubeconfig
+from .transport import Transport, header_lines
 
 log = logging.getLogger(__name__)
 
@@ -119,11 +120,6 @@ def _list_params(label_selector: str, field_selector: str, resource_version: str
     return params
 
 
-@functools.lru_cache(maxsize=16)
-def _timeout(total: float | None) -> aiohttp.ClientTimeout:
-    return aiohttp.ClientTimeout(total=total)   # immutable: one per distinct value, not per request
-
-
 class Client:
     """Async Kubernetes API client. Use ``await Client.from_kubeconfig(path)`` and
     ``await client.close()`` (or ``async with``)."""
@@ -137,6 +133,7 @@ class Client:
         self.limiter = TokenBucket(qps, burst)
         self._ssl = ssl_context if ssl_context is not None else config.ssl_context()
         self._session: aiohttp.ClientSession | None = None
+        self._transport: Transport | None = None
 
     @classmethod
     async def from_kubeconfig(cls, path: str | None = None, *, context: str | None = None, **kw: Any) -> Client:
@@ -153,7 +150,16 @@ class Client:
                                                   headers={"User-Agent": self.user_agent})
         return self._session
 
+    @property
+    def transport(self) -> Transport:
+        if self._transport is None:
+            self._transport = Transport(self.config.server, self._ssl or None)
+        return self._transport
+
     async def close(self) -> None:
+        if self._transport is not None:
+            await self._transport.close()
+            self._transport = None
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -187,15 +193,14 @@ class Client:
         """One request; the parsed JSON answer, or :class:`APIStatusError`."""
         await self.limiter.acquire()
         data = None if body is None else (body if isinstance(body, bytes) else orjson.dumps(body))
-        async with self.session.request(
-            method, self.config.server + path, params=params, data=data,
-            headers=self._headers(content_type if data is not None else None),
-            timeout=_timeout(timeout),
-        ) as resp:
-            raw = await resp.read()
-            if resp.status >= 300:
-                raise APIStatusError.from_response(resp.status, raw)
-            return orjson.loads(raw) if raw else {}
+        target = f"{path}?{urlencode(params, quote_via=quote)}" if params else path
+        headers = header_lines(self._headers(content_type if data is not None else None))
+        async with asyncio.timeout(timeout):
+            code, raw = await self.transport.request(method, target, f"User-Agent: {self.user_agent}\r\n{headers}",
+                                                     data)
+        if code >= 300:
+            raise APIStatusError.from_response(code, raw)
+        return orjson.loads(raw) if raw else {}
 
     # ------------------------------------------------------------------ verbs
     async def get(self, group: str, version: str, plural: str, name: str, *, namespace: str = "",
@@ -284,17 +289,23 @@ class Client:
         ) as resp:
             if resp.status >= 300:
                 raise APIStatusError.from_response(resp.status, await resp.read())
-            buf = b""
-            # split lines ourselves: aiohttp's readline caps the line length and objects can be large
+            # split lines ourselves: aiohttp's readline caps the line length and objects can be
+            # large; a chunk may hold many events (the server writes a commit's events at once)
+            partial: list[bytes] = []
             async for chunk in resp.content.iter_any():
-                buf += chunk
-                while (i := buf.find(b"\n")) >= 0:
-                    line, buf = buf[:i], buf[i + 1:]
+                if b"\n" not in chunk:
+                    partial.append(chunk)
+                    continue
+                lines = (b"".join(partial) + chunk if partial else chunk).split(b"\n")
+                rest = lines.pop()
+                partial = [rest] if rest else []
+                for line in lines:
                     if line.strip():
                         ev = orjson.loads(line)
                         yield ev.get("type", ""), ev.get("object") or {}
-            if buf.strip():
-                ev = orjson.loads(buf)
+            tail = b"".join(partial)
+            if tail.strip():
+                ev = orjson.loads(tail)
                 yield ev.get("type", ""), ev.get("object") or {}
 
 

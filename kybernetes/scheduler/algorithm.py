@@ -213,10 +213,12 @@ class Algorithm:
         else:   # narrowed by PreFilter: positions in ``nodes`` -> table rows
             rows_of = np.fromiter((table.index[node.name] for node in nodes), dtype=np.intp, count=n)
             mask = mask[rows_of]
-        pos = np.flatnonzero(mask)
-        walk = np.concatenate((pos[pos >= start], pos[pos < start]))
-        chosen = walk[:max(to_find, 1)]
-        processed = int((chosen[-1] - start) % n) + 1 if len(chosen) >= max(to_find, 1) else n
+        want = max(to_find, 1)
+        # feasible positions counted from ``start``, going round
+        offsets = np.flatnonzero(np.concatenate((mask[start:], mask[:start])))[:want]
+        chosen = offsets + start
+        chosen[chosen >= n] -= n
+        processed = int(offsets[-1]) + 1 if len(offsets) >= want else n
         self.next_start_node_index = (start + processed) % n
         picked = chosen.tolist()
         # itemgetter fetches them in C: this list is ~500 long on a large cluster, every pod

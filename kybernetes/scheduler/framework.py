@@ -383,8 +383,8 @@ class Framework:
         ``score_batch`` (or answering None) is scored per node on those rows, and one
         without ``normalize_batch`` normalizes a NodeScore list -- the answers are the
         same either way, only slower."""
-        totals = np.zeros(len(idx), dtype=np.int64)
-        per_plugin: dict[str, np.ndarray] = {}
+        names: list[str] = []
+        rows: list[np.ndarray] = []
         skip = state.skip_score_plugins
         for pl in self.score_plugins:
             if pl.name in skip:
@@ -393,16 +393,23 @@ class Framework:
             scores = batch(state, pod, pod_info, table, idx) if callable(batch) else None
             if scores is None:
                 scores = self._score_rows(pl, state, pod, pod_info, table, idx)
-            scores = self._normalize_rows(pl, state, pod, scores, table, idx)
-            if len(scores) and (scores.min() < MIN_NODE_SCORE or scores.max() > MAX_NODE_SCORE):
-                bad = scores[(scores < MIN_NODE_SCORE) | (scores > MAX_NODE_SCORE)][0]
+            names.append(pl.name)
+            rows.append(self._normalize_rows(pl, state, pod, scores, table, idx))
+        if not rows:
+            return np.zeros(len(idx), dtype=np.int64), {}
+        # one (plugins x nodes) array: the range check and the weighting are a few numpy
+        # calls for all plugins rather than a few per plugin
+        scores = np.stack(rows)
+        if len(idx):
+            bad = (scores.min(axis=1) < MIN_NODE_SCORE) | (scores.max(axis=1) > MAX_NODE_SCORE)
+            if bad.any():
+                k = int(np.flatnonzero(bad)[0])
+                value = scores[k][(scores[k] < MIN_NODE_SCORE) | (scores[k] > MAX_NODE_SCORE)][0]
                 raise ScoreError(Status.error(
-                    f"plugin {pl.name!r} returns an invalid score {bad}, it should in the range of "
-                    f"[{MIN_NODE_SCORE}, {MAX_NODE_SCORE}] after normalizing", plugin=pl.name))
-            weighted = scores * self.score_weights[pl.name]
-            totals += weighted
-            per_plugin[pl.name] = weighted
-        return totals, per_plugin
+                    f"plugin {names[k]!r} returns an invalid score {value}, it should in the range of "
+                    f"[{MIN_NODE_SCORE}, {MAX_NODE_SCORE}] after normalizing", plugin=names[k]))
+        weighted = scores * np.array([self.score_weights[n] for n in names], dtype=np.int64)[:, None]
+        return weighted.sum(axis=0), dict(zip(names, weighted))
 
     @staticmethod
     def _score_rows(pl: Any, state: CycleState, pod: dict, pod_info: PodInfo, table: Any,

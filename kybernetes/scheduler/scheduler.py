@@ -177,6 +177,9 @@ class Scheduler:
         self.cache = Cache(clock=self.clock)
         self.snapshot = Snapshot()
         self.recorders: dict[str, EventRecorder] = {}
+        # events get connections of their own (same credentials and rate limit): binding
+        # tasks are as many as pods in flight and would otherwise crowd them out of the pool
+        self.events_client = client.sibling(accept=client.accept)
         self._host = host or socket.gethostname()
 
         nominator = Nominator()
@@ -201,7 +204,7 @@ class Scheduler:
     def _recorder(self, scheduler_name: str) -> EventRecorder:
         rec = self.recorders.get(scheduler_name)
         if rec is None:
-            rec = self.recorders[scheduler_name] = EventRecorder(self.client, component=scheduler_name,
+            rec = self.recorders[scheduler_name] = EventRecorder(self.events_client, component=scheduler_name,
                                                                  host=self._host)
         return rec
 
@@ -302,6 +305,7 @@ class Scheduler:
             for rec in self.recorders.values():
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(rec.close(), 5)
+            await self.events_client.close()
             await self.informers.stop()
 
     async def _cleanup_assumed_pods(self) -> None:

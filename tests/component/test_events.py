@@ -124,3 +124,26 @@ async def test_events_about_many_objects_are_all_written_by_the_writers(client, 
     events = (await client.list("", "v1", "events", namespace=namespace))["items"]
     assert sorted(e["involvedObject"]["name"] for e in events) == sorted(f"cm-{i}" for i in range(40))
     assert next(e for e in events if e["involvedObject"]["name"] == "cm-0")["count"] == 2
+
+
+async def test_events_past_a_full_queue_are_dropped_with_one_warning(client, namespace, caplog):
+    """More events than the queue holds while the writers cannot keep up: the rest are
+    dropped (as client-go's broadcaster does), counted, and warned about once, not per event."""
+    from kybernetes.client import events as events_mod
+
+    rec = EventRecorder(client, component="test-controller", writers=1)
+    cms = [{"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": f"cm-{i}", "namespace": namespace, "uid": f"u-{i}"}}
+           for i in range(events_mod.QUEUE_SIZE + 50)]
+    try:
+        with caplog.at_level("WARNING", logger=events_mod.__name__):
+            for cm in cms:              # no await in between: the writer cannot take any yet
+                rec.record(cm, type="Normal", reason="Scheduled", message="placed")
+        assert rec.dropped == 50
+        warnings = [r for r in caplog.records if "event queue full" in r.getMessage()]
+        assert len(warnings) == 1
+        await rec.flush()
+        events = (await client.list("", "v1", "events", namespace=namespace))["items"]
+        assert len(events) == events_mod.QUEUE_SIZE
+    finally:
+        await rec.close()

@@ -201,7 +201,7 @@ class _ResourceScorer:
                 alloc = used = np.zeros(len(idx), dtype=np.int64)
             else:
                 return None
-            out.append((np.where(alloc != 0, used + preq, 0), alloc))
+            out.append((used + preq if alloc.all() else np.where(alloc != 0, used + preq, 0), alloc))
         return out
 
 

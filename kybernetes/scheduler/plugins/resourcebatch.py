@@ -28,7 +28,18 @@ def _weighted_mean_floor(total: np.ndarray, weight_sum: np.ndarray) -> np.ndarra
     return np.where(weight_sum != 0, total // np.where(weight_sum != 0, weight_sum, 1), 0)
 
 
+def _all_allocatable(vectors: Vectors) -> bool:
+    """Every row has every resource (the common case), so no per-row skipping is needed."""
+    return all(alloc.all() for _, alloc in vectors)
+
+
 def least_allocated(vectors: Vectors, weights: Sequence[int]) -> np.ndarray:
+    if vectors and sum(weights) > 0 and _all_allocatable(vectors):
+        total = np.zeros(len(vectors[0][0]), dtype=np.int64)
+        for (req, alloc), w in zip(vectors, weights):
+            # an over-committed resource scores 0: (alloc - req) clipped at 0
+            total += np.maximum(alloc - req, 0) * MAX_NODE_SCORE // alloc * w
+        return total // sum(weights)
     m = len(vectors[0][0]) if vectors else 0
     total = np.zeros(m, dtype=np.int64)
     weight_sum = np.zeros(m, dtype=np.int64)
@@ -100,6 +111,10 @@ def balanced(vectors: Vectors, fallback: Callable[[list[int], list[int]], int]) 
     or fewer are vectorised; rows with more (three or more resources configured) go
     through ``fallback`` (the per-node function) so that summation order and ``**``
     stay Python's."""
+    if len(vectors) == 2 and _all_allocatable(vectors):
+        (req1, alloc1), (req2, alloc2) = vectors
+        std = np.abs(np.minimum(req1 / alloc1, 1.0) - np.minimum(req2 / alloc2, 1.0)) / 2
+        return np.trunc((1 - std) * MAX_NODE_SCORE).astype(np.int64)
     m = len(vectors[0][0]) if vectors else 0
     seen = np.zeros(m, dtype=np.int64)
     first = np.zeros(m)
