@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import sys
 import tempfile
@@ -54,6 +55,12 @@ async def create_all(client: Client, plural: str, objects: list[dict], namespace
     await asyncio.gather(*(one(o) for o in objects))
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def run_case(pods: int, nodes: int, profile: str = "") -> None:
     tmp = Path(tempfile.mkdtemp(prefix="kyb-bench-sched-"))
     api, _ = start_kyb("apiserver", "--data-dir", str(tmp / "data"), "--https-port", "0", wait_for="kyb: serving on ")
@@ -71,6 +78,7 @@ async def run_case(pods: int, nodes: int, profile: str = "") -> None:
                              "--kube-api-qps", "5000", "--kube-api-burst", "5000", profile=profile)
         bound = 0
         first = last = 0.0
+        cpu_first: tuple[float, float] | None = None
         while bound < pods:
             async for etype, obj in client.watch("", "v1", "pods", namespace="bench", resource_version=rv,
                                                  timeout_seconds=300):
@@ -78,18 +86,23 @@ async def run_case(pods: int, nodes: int, profile: str = "") -> None:
                     rv = obj["metadata"]["resourceVersion"]
                     bound += 1  # each pod is bound once; later changes would come from a kubelet
                     last = time.monotonic()
-                    first = first or last
+                    if not first:
+                        first = last
+                        cpu_first = (cpu_seconds(sched.pid), cpu_seconds(api.pid))
                     if bound >= pods:
                         break
             if time.monotonic() - started > 600:
                 break
         rate = (bound - 1) / (last - first) if last > first else float("nan")
+        assert cpu_first is not None
+        per_pod = [(cpu_seconds(p.pid) - c) / max(bound - 1, 1) * 1000 for p, c in zip((sched, api), cpu_first)]
         stop(sched)   # it flushes its event queue as it stops
         sched = None
         events = await client.list("", "v1", "events", namespace="bench")
         print(f"{pods} pods on {nodes} nodes: {bound} bound; {rate:.0f} pods/s from the first binding "
               f"({last - first:.2f} s); {bound / (last - started):.0f} pods/s from the scheduler's start "
-              f"({last - started:.2f} s); {len(events['items'])} Scheduled events written", flush=True)
+              f"({last - started:.2f} s); {len(events['items'])} Scheduled events written; CPU per pod while "
+              f"binding: scheduler {per_pod[0]:.2f} ms, API server {per_pod[1]:.2f} ms", flush=True)
     finally:
         await client.close()
         if sched is not None:

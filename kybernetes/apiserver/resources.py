@@ -432,7 +432,8 @@ class ResourceAPI:
                 raise errors.already_exists(resource.plural, resource.group, meta["name"])
             return obj
         try:
-            rev = await self.store.create(key, data)
+            with self.cache.writing(data, obj):
+                rev = await self.store.create(key, data)
         except KeyExistsError:
             raise errors.already_exists(resource.plural, resource.group, meta["name"])
         return self._entry_at(resource, key, rev)
@@ -522,7 +523,8 @@ class ResourceAPI:
                 new["metadata"]["resourceVersion"] = str(current.rv)
                 return new, False
             try:
-                rev = await self.store.update(key, data, expected_revision=current.rv)
+                with self.cache.writing(data, new):
+                    rev = await self.store.update(key, data, expected_revision=current.rv)
             except RevisionMismatchError:
                 if rv:
                     raise errors.conflict(resource.plural, resource.group, name, errors.OBJECT_MODIFIED)

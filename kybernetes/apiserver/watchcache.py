@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import orjson
 
@@ -226,6 +227,28 @@ class WatchCache:
         self.revision = 0
         self.loaded_revision = 0  # history of every resource is complete after this
         self._waiters: list[tuple[int, asyncio.Future]] = []
+        # objects this server is writing, by id() of the stored bytes: their events need
+        # not parse the bytes back (see :meth:`writing`)
+        self._writing: dict[int, tuple[bytes, dict]] = {}
+
+    @contextlib.contextmanager
+    def writing(self, data: bytes, obj: dict) -> Iterator[None]:
+        """Around a store write of ``data`` (``obj`` serialized): the write's event takes
+        ``obj`` itself rather than decoding ``data``. ``obj`` must not change afterwards.
+        The bytes are held until the write ends, so their id() cannot be reused."""
+        self._writing[id(data)] = (data, obj)
+        try:
+            yield
+        finally:
+            self._writing.pop(id(data), None)
+
+    def _decode(self, kv: KeyValue, rev: int) -> dict:
+        known = self._writing.pop(id(kv.value), None)
+        if known is not None and known[0] is kv.value:
+            obj = known[1]
+            obj.setdefault("metadata", {})["resourceVersion"] = str(rev)
+            return obj
+        return decode_value(kv, rev)
 
     def cache(self, storage_key: str) -> ResourceCache:
         c = self.caches.get(storage_key)
@@ -265,7 +288,7 @@ class WatchCache:
                 entry = Entry(e.kv.key, obj, rev, ns, name)
                 c.record(WatchEvent("DELETED", rev, entry, old))
             else:
-                entry = Entry(e.kv.key, decode_value(e.kv), rev, ns, name)
+                entry = Entry(e.kv.key, self._decode(e.kv, rev), rev, ns, name)
                 c.record(WatchEvent("MODIFIED" if old is not None else "ADDED", rev, entry, old))
         if self._waiters:
             ready = [w for w in self._waiters if w[0] <= self.revision]

@@ -820,3 +820,50 @@ def test_comparison_shortcuts_change_nothing(kind, body, other, edits, with_stat
     for fn in (create, update):
         fast, slow = _both_ways(fn)
         assert dumps(fast) == dumps(slow)
+
+
+def _same_shape_other_values(v, n=[0]):
+    """``v`` with every value outside lists that cannot be a zero value replaced by another
+    such value: what the create cache treats as the same shape."""
+    if isinstance(v, dict):
+        return {k: _same_shape_other_values(x) for k, x in v.items()}
+    if isinstance(v, str) and v not in ("", "0"):
+        n[0] += 1
+        return f"{v}-other{n[0]}"
+    if isinstance(v, bool) or v is None or isinstance(v, list):
+        return v
+    if isinstance(v, (int, float)) and v == v and v != 0:
+        return v * 3 + 7 if v * 3 + 7 != 0 else 11
+    return v
+
+
+REALISTIC = [
+    ("v1", "Event", {"metadata": {"name": "p.1", "namespace": "ns"}, "type": "Normal", "reason": "Scheduled",
+                     "message": "Successfully assigned ns/p to n1", "count": 1, "eventTime": None,
+                     "involvedObject": {"kind": "Pod", "name": "p", "namespace": "ns", "uid": "u", "apiVersion": "v1"},
+                     "source": {"component": "default-scheduler"}, "firstTimestamp": T0, "lastTimestamp": T0}),
+    ("v1", "Pod", {"metadata": {"name": "p", "namespace": "ns", "labels": {"app": "web"}},
+                   "spec": {"containers": [{"name": "c", "image": "pause", "ports": [{"containerPort": 80}]}],
+                            "priority": 0, "enableServiceLinks": True, "nodeName": ""}}),
+]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.sampled_from(REALISTIC).map(lambda k: ((k[0], k[1]), k[2])), st.tuples(KINDS, JSON_VALUES)),
+       st.booleans())
+def test_create_cache_answers_what_the_walk_answers(kind_body, with_status_reset):
+    """A create whose shape was seen before takes the cached managedFields; they must equal
+    what the comparison walk computes for it (with the cache and shortcuts off)."""
+    kind, body = kind_body
+    first = _random_obj(kind, body)
+    second = _same_shape_other_values(first)
+    second["apiVersion"], second["kind"] = first["apiVersion"], first["kind"]
+    reset = mf.reset_fields(has_status=True) if with_status_reset else None
+
+    def create(obj, now):
+        return mf.update_managed_fields(old=None, new=copy.deepcopy(obj), manager="m", api_version=kind[0],
+                                        now=now, reset=reset)
+
+    create(first, T0)                      # fills the cache for this shape
+    fast, slow = _both_ways(lambda: create(second, T1))
+    assert dumps(fast) == dumps(slow)
