@@ -474,7 +474,9 @@ class ResourceAPI:
                     return created, True
                 raise self._not_found(resource, name)
             old_served = encoding.served(resource, current)
-            new = mutate(copy.deepcopy(old_served))
+            # a private copy to change: parsing the entry's cached JSON is several times
+            # faster than copy.deepcopy of the object
+            new = mutate(orjson.loads(current.raw) if old_served is current.obj else copy.deepcopy(old_served))
             new_meta = new.setdefault("metadata", {})
             rv = new_meta.get("resourceVersion") or precondition_rv
             if rv and rv != str(current.rv):

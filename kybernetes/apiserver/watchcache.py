@@ -20,6 +20,7 @@ import asyncio
 import collections
 import contextlib
 import logging
+import os
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
@@ -72,6 +73,12 @@ class Entry:
         if self._attrs is None:
             self._attrs = compute(self.obj)
         return self._attrs
+
+
+# Tests set KYB_VERIFY_WRITTEN_OBJECTS=1: every object the cache takes from a write (rather
+# than parsing the stored bytes) is checked against those bytes, e.g. for a value JSON
+# cannot hold (a tuple, NaN) that would make the two differ.
+VERIFY_WRITTEN_OBJECTS = os.environ.get("KYB_VERIFY_WRITTEN_OBJECTS") == "1"
 
 
 @dataclass(slots=True)
@@ -247,6 +254,8 @@ class WatchCache:
         if known is not None and known[0] is kv.value:
             obj = known[1]
             obj.setdefault("metadata", {})["resourceVersion"] = str(rev)
+            if VERIFY_WRITTEN_OBJECTS and obj != decode_value(kv, rev):
+                raise AssertionError(f"the object written to {kv.key} differs from its stored bytes")
             return obj
         return decode_value(kv, rev)
 

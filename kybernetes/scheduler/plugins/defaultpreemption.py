@@ -9,14 +9,17 @@ pod fit. What is left are the victims. Among the candidate nodes pick (upstream'
 order) fewest PDB violations, lowest highest-victim priority, lowest priority sum,
 fewest victims, latest start among the highest-priority victims, then the first.
 
-The candidate search starts at the first potential node (upstream starts at a random
-offset) and stops once ``max(minCandidateNodesAbsolute, minCandidateNodesPercentage%
-of nodes)`` candidates are found."""
+The candidate search stops once ``max(minCandidateNodesAbsolute,
+minCandidateNodesPercentage% of nodes)`` candidates are found; when that is fewer than the
+potential nodes it starts at a random one, as upstream does, so that preemption does not
+always land on the first nodes. When every potential node is examined anyway it starts at
+the first, which keeps ties (broken in favour of the earlier candidate) reproducible."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,6 +126,7 @@ class DefaultPreemption:
         self.handle = handle
         self.min_percentage = int(args.get("minCandidateNodesPercentage", 10))
         self.min_absolute = int(args.get("minCandidateNodesAbsolute", 100))
+        self.rng = random.Random()
 
     def num_candidates(self, num_nodes: int) -> int:
         n = num_nodes * self.min_percentage // 100
@@ -203,6 +207,9 @@ class DefaultPreemption:
             else:
                 potential.append(node)
         wanted = self.num_candidates(len(potential))
+        if wanted < len(potential):
+            start = self.rng.randrange(len(potential))
+            potential = potential[start:] + potential[:start]
         candidates: list[Candidate] = []
         non_violating = 0
         pdb_cache: dict[str, list[dict]] = {}

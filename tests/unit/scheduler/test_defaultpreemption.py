@@ -1,3 +1,5 @@
+import random
+
 from kybernetes.scheduler.plugins.defaultpreemption import (
     Candidate, pick_one_node, split_by_pdb_violation)
 from kybernetes.scheduler.errors import fit_error_message
@@ -20,10 +22,12 @@ def started(p, ts):
     return p
 
 
-async def preempt(p, infos, pdbs=(), args=None):
+async def preempt(p, infos, pdbs=(), args=None, seed=None):
     client = FakeClient()
     cfg = only_plugins("NodeResourcesFit", "DefaultPreemption", args={"DefaultPreemption": args} if args else None)
     fw = framework(infos, cfg, client=client, pdb_lister=lambda ns: [b for b in pdbs if b["metadata"]["namespace"] == ns])
+    if seed is not None:
+        fw.plugin("DefaultPreemption").rng = random.Random(seed)
     state = CycleState()
     info = PodInfo(p)
     fw.run_pre_filter(state, p, info, infos)
@@ -107,3 +111,18 @@ def test_fit_error_message_sorted_histogram():
                                 "b": Status.unschedulable("Insufficient cpu", "Insufficient memory"),
                                 "c": Status.unresolvable("node(s) were unschedulable")})
     assert msg == "0/3 nodes are available: 1 Insufficient memory, 1 node(s) were unschedulable, 2 Insufficient cpu."
+
+
+async def test_limited_candidate_search_starts_at_a_random_node():
+    """With minCandidateNodesAbsolute 1 (10% of 6 rounds to 0) the search stops at the first
+    node with victims; upstream starts it at a random node, so every node gets chosen."""
+    def cluster():
+        return [node_info(node(f"n{i}", cpu="1"), pod(f"low{i}", cpu="1", priority=1)) for i in range(6)]
+
+    chosen = set()
+    for seed in range(40):
+        result, st, _ = await preempt(pod("hi", cpu="1", priority=10), cluster(), seed=seed,
+                                      args={"minCandidateNodesAbsolute": 1, "minCandidateNodesPercentage": 10})
+        assert st.ok
+        chosen.add(result.nominated_node_name)
+    assert chosen == {f"n{i}" for i in range(6)}
