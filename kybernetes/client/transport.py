@@ -141,8 +141,13 @@ class Transport:
             try:
                 conn = await waiter                 # handed over by _release
             except BaseException:
+                # cancelled after being handed a connection (or a free slot): pass it on
                 if waiter.done() and not waiter.cancelled():
-                    self._release(waiter.result())
+                    handed = waiter.result()
+                    if handed is None:
+                        self._wake()
+                    else:
+                        self._release(handed)
                 raise
             if conn is not None:
                 return conn

@@ -220,3 +220,40 @@ async def test_server_path_is_a_prefix(server):
         assert code == 200 and b'"path":"/base/echo?x=1"' in body
     finally:
         await tr.close()
+
+
+async def test_a_waiter_cancelled_after_being_handed_a_connection_passes_it_on():
+    class Idle:
+        closed = False
+
+        def close(self):
+            self.closed = True
+
+    tr = Transport("http://127.0.0.1:1", None, max_connections=1)
+    tr._open = 1                                  # the one connection is busy
+    waiting = asyncio.create_task(tr._acquire())
+    await asyncio.sleep(0)
+    conn = Idle()
+    tr._release(conn)                             # handed to the waiter ...
+    waiting.cancel()                              # ... which is cancelled before it runs
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert list(tr._idle) == [conn] and tr._open == 1
+
+
+async def test_a_waiter_cancelled_after_being_given_a_free_slot_passes_it_on():
+    tr = Transport("http://127.0.0.1:1", None, max_connections=1)
+    tr._open = 1
+    first = asyncio.create_task(tr._acquire())
+    second = asyncio.create_task(tr._acquire())
+    await asyncio.sleep(0)
+    tr._open = 0
+    tr._wake()                                    # the busy connection went away: a free slot
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    # the slot went on to the next waiter, which opens a connection (refused: nobody listens)
+    with pytest.raises(aiohttp.ClientConnectionError):
+        async with asyncio.timeout(5):
+            await second
+    assert tr._open == 0
