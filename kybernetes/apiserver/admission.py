@@ -5,6 +5,9 @@ generic store does not.
   that exists and is not terminating.
 - Service IP and NodePort allocation (upstream does this in the Service REST
   storage; here it is a mutating step before storage, with the same results).
+- DefaultTolerationSeconds: new pods tolerate the node lifecycle controller's
+  not-ready and unreachable NoExecute taints for 300 s, so that their controllers
+  replace them on another node when theirs stops answering.
 """
 
 from __future__ import annotations
@@ -40,6 +43,35 @@ class NamespaceLifecycle:
                                      "message": f"namespace {a.namespace} is being terminated",
                                      "field": "metadata.namespace"}]},
             )
+
+
+NOT_READY_TAINT = "node.kubernetes.io/not-ready"
+UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
+DEFAULT_TOLERATION_SECONDS = 300    # --default-not-ready/unreachable-toleration-seconds
+
+
+class DefaultTolerationSeconds:
+    """Upstream's admission plugin of that name: on pod create, add
+    ``{key: <taint>, operator: Exists, effect: NoExecute, tolerationSeconds: 300}`` for
+    the not-ready and the unreachable taint, each unless some toleration already
+    covers that key (or every key) for NoExecute (or every effect)."""
+
+    async def __call__(self, a: Attributes) -> None:
+        if a.operation != "CREATE" or a.subresource or a.obj is None \
+                or (a.resource.group, a.resource.plural) != ("", "pods"):
+            return
+        spec = a.obj.setdefault("spec", {})
+        tolerations = spec.get("tolerations") or []
+
+        def covered(key: str) -> bool:
+            return any((t.get("key") or "") in ("", key) and (t.get("effect") or "") in ("", "NoExecute")
+                       for t in tolerations)
+
+        added = [{"key": key, "operator": "Exists", "effect": "NoExecute",
+                  "tolerationSeconds": DEFAULT_TOLERATION_SECONDS}
+                 for key in (NOT_READY_TAINT, UNREACHABLE_TAINT) if not covered(key)]
+        if added:
+            spec["tolerations"] = [*tolerations, *added]
 
 
 class ServiceAllocator:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["add_leader_election_flags", "add_rate_limit_flags", "duration"]
+__all__ = ["add_leader_election_flags", "add_node_lifecycle_flags", "add_rate_limit_flags", "duration",
+           "node_lifecycle_options"]
 
 
 def duration(text: str) -> float:
@@ -53,3 +54,29 @@ def add_rate_limit_flags(p: argparse.ArgumentParser, *, ours: tuple[float, int],
                    help=f"client-side limit on API requests per second (default {ours[0]:g}; upstream's is {upstreams[0]:g})")
     p.add_argument("--kube-api-burst", type=int, default=None,
                    help=f"requests allowed at once above that rate (default {ours[1]}; upstream's is {upstreams[1]})")
+
+
+def add_node_lifecycle_flags(p: argparse.ArgumentParser) -> None:
+    """kube-controller-manager's node lifecycle flags (the node lifecycle controller)."""
+    p.add_argument("--node-monitor-period", type=duration, default=5.0,
+                   help="how often node health is checked (default 5s)")
+    p.add_argument("--node-monitor-grace-period", type=duration, default=40.0,
+                   help="how long a node may go without a Lease renewal or status before it is Unknown (default 40s)")
+    p.add_argument("--node-startup-grace-period", type=duration, default=60.0,
+                   help="the same for a node that has never posted Ready (default 1m)")
+    p.add_argument("--node-eviction-rate", type=float, default=0.1,
+                   help="nodes per second tainted NoExecute in a healthy zone (default 0.1)")
+    p.add_argument("--secondary-node-eviction-rate", type=float, default=0.01,
+                   help="the same in a partially disrupted large zone (default 0.01)")
+    p.add_argument("--unhealthy-zone-threshold", type=float, default=0.55,
+                   help="share of not-Ready nodes that makes a zone partially disrupted (default 0.55)")
+    p.add_argument("--large-cluster-size-threshold", type=int, default=50,
+                   help="zones with more nodes than this keep tainting, slower, when disrupted (default 50)")
+
+
+def node_lifecycle_options(args: argparse.Namespace) -> dict:
+    return {"monitor_period": args.node_monitor_period, "grace_period": args.node_monitor_grace_period,
+            "startup_grace_period": args.node_startup_grace_period, "eviction_rate": args.node_eviction_rate,
+            "secondary_eviction_rate": args.secondary_node_eviction_rate,
+            "unhealthy_zone_threshold": args.unhealthy_zone_threshold,
+            "large_cluster_threshold": args.large_cluster_size_threshold}

@@ -25,10 +25,12 @@ from .base import ControllerContext, RunnableController
 from .deployment import new_deployment_controller
 from .garbagecollector import new_garbage_collector
 from .namespace import new_namespace_controller
+from .nodelifecycle import new_node_lifecycle_controller
 from .replicaset import new_replicaset_controller
 from .replicationcontroller import new_replicationcontroller_controller
 from .rootca import new_root_ca_cert_publisher
 from .serviceaccount import new_serviceaccounts_controller
+from .tainteviction import new_taint_eviction_controller
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,8 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], RunnableController]] = {
     "replicationcontroller": new_replicationcontroller_controller,
     "deployment": new_deployment_controller,
     "garbagecollector": new_garbage_collector,
+    "nodelifecycle": new_node_lifecycle_controller,
+    "taint-eviction-controller": new_taint_eviction_controller,
 }
 
 # upstream's newer "<name>-controller" spellings
@@ -62,6 +66,7 @@ ALIASES = {
     "replicationcontroller-controller": "replicationcontroller",
     "deployment-controller": "deployment",
     "garbage-collector-controller": "garbagecollector",
+    "node-lifecycle-controller": "nodelifecycle",
 }
 
 
