@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     cm.add_argument("-v", "--v", dest="verbosity", type=int, default=0, help="log verbosity")
     from ..sim.cli import add_sim_parser, run_sim_command
     add_sim_parser(sub)
+    from ..kubelet.images.cli import add_images_parser, run_images_command
+    add_images_parser(sub)
     from ..scheduler.cli import SCHEDULER_COMMANDS, add_scheduler_parsers, run_scheduler_command
     add_scheduler_parsers(sub)
     args = parser.parse_args(argv)
@@ -70,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         uvloop.install()
     except ImportError:  # pragma: no cover
         pass
+    if args.command == "images":
+        return run_images_command(args)
     try:
         if args.command == "sim":
             asyncio.run(run_sim_command(args))
