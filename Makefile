@@ -1,13 +1,13 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 VENV ?= .venv
 PY := $(VENV)/bin/python
-DEBS := sqlite3 openssl
+DEBS := sqlite3 openssl docker-registry
 
 .PHONY: install run test unit e2e bench clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml Makefile
 	@if [ "$$(id -u)" = 0 ]; then \
 	  missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	  if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing; fi; \

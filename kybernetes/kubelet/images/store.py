@@ -111,6 +111,10 @@ class ImageStore:
                 os.unlink(tmp)
             raise
 
+    def writer(self) -> BlobWriter:
+        """A blob written in pieces (a download): ``write`` chunks, then ``commit``."""
+        return BlobWriter(self)
+
     def put_bytes(self, data: bytes, expected: str | None = None) -> str:
         return self.put_blob(io.BytesIO(data), expected)
 
@@ -270,6 +274,43 @@ class ImageStore:
             for name in entry.get("RepoTags") or []:
                 images.append(self.tag(name, manifest_digest))
         return images
+
+
+class BlobWriter:
+    """A blob being written in pieces to a temporary file of the store; ``commit``
+    checks the digest and renames it into place, ``abort`` (or a failed commit)
+    throws it away."""
+
+    def __init__(self, store: ImageStore) -> None:
+        self.store = store
+        self.hash = hashlib.sha256()
+        fd, self.tmp = tempfile.mkstemp(dir=store.blob_dir, prefix=".tmp-")
+        self.file = os.fdopen(fd, "wb")
+        self.size = 0
+
+    def write(self, chunk: bytes) -> None:
+        self.hash.update(chunk)
+        self.file.write(chunk)
+        self.size += len(chunk)
+
+    def commit(self, expected: str) -> str:
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
+            digest = "sha256:" + self.hash.hexdigest()
+            if digest != expected:
+                raise ImageError(f"content digest {digest} does not match {expected}")
+            os.replace(self.tmp, self.store.blob_path(digest))
+            return digest
+        finally:
+            self.abort()
+
+    def abort(self) -> None:
+        if not self.file.closed:
+            self.file.close()
+        if os.path.exists(self.tmp):
+            os.unlink(self.tmp)
 
 
 def pick_platform(manifests: list[dict]) -> dict:
