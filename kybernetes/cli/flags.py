@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["add_leader_election_flags", "add_node_lifecycle_flags", "add_rate_limit_flags", "duration",
-           "node_lifecycle_options"]
+__all__ = ["add_leader_election_flags", "add_node_ipam_flags", "add_node_lifecycle_flags", "add_rate_limit_flags",
+           "duration", "node_ipam_options", "node_lifecycle_options"]
 
 
 def duration(text: str) -> float:
@@ -72,6 +72,20 @@ def add_node_lifecycle_flags(p: argparse.ArgumentParser) -> None:
                    help="share of not-Ready nodes that makes a zone partially disrupted (default 0.55)")
     p.add_argument("--large-cluster-size-threshold", type=int, default=50,
                    help="zones with more nodes than this keep tainting, slower, when disrupted (default 50)")
+
+
+def add_node_ipam_flags(p: argparse.ArgumentParser) -> None:
+    """kube-controller-manager's pod CIDR flags (the nodeipam controller). Unlike
+    upstream (and like k3s) allocation is on by default."""
+    p.add_argument("--allocate-node-cidrs", default="true", choices=["true", "false"],
+                   help="give each node a pod CIDR from --cluster-cidr (default true)")
+    p.add_argument("--cluster-cidr", default="10.42.0.0/16", help="the pods' address range (default 10.42.0.0/16)")
+    p.add_argument("--node-cidr-mask-size", type=int, default=24, help="the size of each node's slice (default 24)")
+
+
+def node_ipam_options(args: argparse.Namespace) -> dict:
+    return {"allocate_node_cidrs": args.allocate_node_cidrs == "true", "cluster_cidr": args.cluster_cidr,
+            "node_cidr_mask_size": args.node_cidr_mask_size}
 
 
 def node_lifecycle_options(args: argparse.Namespace) -> dict:

@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 from .. import __version__
-from .flags import add_leader_election_flags, add_node_lifecycle_flags, add_rate_limit_flags, node_lifecycle_options
+from .flags import (add_leader_election_flags, add_node_ipam_flags, add_node_lifecycle_flags, add_rate_limit_flags,
+                    node_ipam_options, node_lifecycle_options)
 
 log = logging.getLogger("kyb")
 
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     add_rate_limit_flags(cm, ours=(200, 300), upstreams=(20, 30))
     cm.add_argument("--controllers", default="*", help="comma-separated controllers to run (default all)")
     add_node_lifecycle_flags(cm)
+    add_node_ipam_flags(cm)
     cm.add_argument("-v", "--v", dest="verbosity", type=int, default=0, help="log verbosity")
     from ..sim.cli import add_sim_parser, run_sim_command
     add_sim_parser(sub)
@@ -96,7 +98,7 @@ async def _run_controller_manager(args: argparse.Namespace) -> None:
     names = None if args.controllers in ("*", "") else [c.strip() for c in args.controllers.split(",") if c.strip()]
     await run_controller_manager(
         kubeconfig=args.kubeconfig, leader_elect=args.leader_elect == "true", controllers=names, stop=stop,
-        options={"nodelifecycle": node_lifecycle_options(args)},
+        options={"nodelifecycle": node_lifecycle_options(args), "nodeipam": node_ipam_options(args)},
         lease_name=args.leader_elect_resource_name, lease_namespace=args.leader_elect_resource_namespace,
         lease_duration=args.leader_elect_lease_duration, renew_deadline=args.leader_elect_renew_deadline,
         retry_period=args.leader_elect_retry_period, qps=args.kube_api_qps, burst=args.kube_api_burst)

@@ -25,6 +25,7 @@ from .base import ControllerContext, RunnableController
 from .deployment import new_deployment_controller
 from .garbagecollector import new_garbage_collector
 from .namespace import new_namespace_controller
+from .nodeipam import new_node_ipam_controller
 from .nodelifecycle import new_node_lifecycle_controller
 from .replicaset import new_replicaset_controller
 from .replicationcontroller import new_replicationcontroller_controller
@@ -54,6 +55,7 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], RunnableController]] = {
     "deployment": new_deployment_controller,
     "garbagecollector": new_garbage_collector,
     "nodelifecycle": new_node_lifecycle_controller,
+    "nodeipam": new_node_ipam_controller,
     "taint-eviction-controller": new_taint_eviction_controller,
 }
 
@@ -67,6 +69,7 @@ ALIASES = {
     "deployment-controller": "deployment",
     "garbage-collector-controller": "garbagecollector",
     "node-lifecycle-controller": "nodelifecycle",
+    "node-ipam-controller": "nodeipam",
 }
 
 
