@@ -61,7 +61,8 @@ class ImageSpec:
                              "rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
         return config, blobs
 
-    def oci_archive(self, path: Path, name: str, *, as_index: bool = False) -> Path:
+    def manifest(self) -> tuple[bytes, bytes, list[bytes]]:
+        """The OCI manifest JSON, the config and the (gzip) layer blobs."""
         config, blobs = self.parts()
         manifest = json.dumps({
             "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
@@ -69,6 +70,10 @@ class ImageSpec:
                        "size": len(config)},
             "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": digest(b),
                         "size": len(b)} for b in blobs]}).encode()
+        return manifest, config, blobs
+
+    def oci_archive(self, path: Path, name: str, *, as_index: bool = False) -> Path:
+        manifest, config, blobs = self.manifest()
         entries = {digest(config): config, digest(manifest): manifest, **{digest(b): b for b in blobs}}
         top = {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": digest(manifest),
                "size": len(manifest)}

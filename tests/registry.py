@@ -79,13 +79,9 @@ class Registry:
 
     def push(self, repo: str, tag: str, image: ImageSpec, *, as_index: bool = False) -> str:
         """Push ``image``; the digest of what the tag points to."""
-        config, blobs = image.parts()
-        manifest = json.dumps({
-            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                       "digest": self.push_blob(repo, config), "size": len(config)},
-            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                        "digest": self.push_blob(repo, b), "size": len(b)} for b in blobs]}).encode()
+        manifest, config, blobs = image.manifest()
+        for blob in (config, *blobs):
+            self.push_blob(repo, blob)
         if not as_index:
             return self.push_manifest(repo, tag, manifest, "application/vnd.oci.image.manifest.v1+json")
         m = self.push_manifest(repo, digest(manifest), manifest, "application/vnd.oci.image.manifest.v1+json")

@@ -54,13 +54,7 @@ class TokenRegistry:
     """The distribution API's read side, for one image, behind the Bearer challenge."""
 
     def __init__(self, image: ImageSpec, user: str, password: str) -> None:
-        config, blobs = image.parts()
-        manifest = json.dumps({
-            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": digest(config),
-                       "size": len(config)},
-            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": digest(b),
-                        "size": len(b)} for b in blobs]}).encode()
+        manifest, config, blobs = image.manifest()
         self.manifest = manifest
         self.blobs = {digest(b): b for b in [config, *blobs]}
         self.basic = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
