@@ -1,0 +1,1 @@
+"""Running containers: the OCI spec the kubelet writes for runc (more to come in #6)."""
