@@ -15,6 +15,7 @@ import time
 import uuid
 
 from ..api import validation
+from ..api.pods import qos_class
 from ..api.registry import Resource
 
 # Kinds whose PUT creates the object when it is missing (upstream AllowCreateOnUpdate).
@@ -57,32 +58,6 @@ def new_uid() -> str:
     return str(uuid.UUID(int=_uid_random.getrandbits(128), version=4))
 
 
-def _pod_qos(pod: dict) -> str:
-    requests_seen = limits_seen = False
-    guaranteed = True
-    containers = list((pod.get("spec") or {}).get("containers") or []) + list(
-        (pod.get("spec") or {}).get("initContainers") or []
-    )
-    for c in containers:
-        res = c.get("resources") or {}
-        req = {k: v for k, v in (res.get("requests") or {}).items() if k in ("cpu", "memory")}
-        lim = {k: v for k, v in (res.get("limits") or {}).items() if k in ("cpu", "memory")}
-        if req:
-            requests_seen = True
-        if lim:
-            limits_seen = True
-        for r in ("cpu", "memory"):
-            if r not in lim:
-                guaranteed = False
-            elif r in req and str(req[r]) != str(lim[r]):
-                guaranteed = False
-    if not requests_seen and not limits_seen:
-        return "BestEffort"
-    if guaranteed and limits_seen:
-        return "Guaranteed"
-    return "Burstable"
-
-
 def prepare_create(resource: Resource, obj: dict) -> None:
     """Reset what a client may not set on create; fill server-owned metadata."""
     meta = obj.setdefault("metadata", {})
@@ -98,7 +73,7 @@ def prepare_create(resource: Resource, obj: dict) -> None:
     if resource.has_status and gk not in KEEPS_STATUS_ON_CREATE:
         obj["status"] = validation.empty_status(resource)
     if gk == ("", "pods"):
-        obj["status"] = {"phase": "Pending", "qosClass": _pod_qos(obj)}
+        obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj)}
     elif gk == ("", "namespaces"):
         obj["status"] = {"phase": "Active"}
     elif gk == ("", "services"):

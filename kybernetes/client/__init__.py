@@ -8,6 +8,7 @@ from .informer import (
     SharedInformerFactory,
     index_by_controller,
     index_by_namespace,
+    index_by_node,
     index_by_owner,
     label_indexer,
     object_key,
@@ -25,7 +26,7 @@ from .workqueue import (
 
 __all__ = [
     "APIStatusError", "Client", "ClientConfig", "Informer", "KubeconfigError", "SharedInformerFactory",
-    "TokenBucket", "config_from_dict", "index_by_controller", "index_by_namespace", "index_by_owner",
+    "TokenBucket", "config_from_dict", "index_by_controller", "index_by_namespace", "index_by_node", "index_by_owner",
     "label_indexer", "load_kubeconfig", "object_key", "resource_path",
     "Controller", "Result", "EventRecorder", "LeaderElector", "WorkQueue", "FakeClock", "SystemClock", "ShutDown", "default_controller_rate_limiter",
 ]

@@ -136,6 +136,7 @@ class EventRecorder:
         self._similar: OrderedDict[tuple, tuple[float, set[str]]] = OrderedDict()  # aggregation
         self._spam: OrderedDict[tuple, tuple[float, float]] = OrderedDict()        # tokens, last refill
         self._workers: list[asyncio.Task] = []
+        self._worker_ended = False
         self._last_ns = 0
         self._pending = 0                 # events queued and not yet written or given up
         self.dropped = 0                  # events dropped because QUEUE_SIZE were pending
@@ -255,13 +256,20 @@ class EventRecorder:
         if not self._queues:
             # unbounded each: QUEUE_SIZE bounds the events pending in all of them together
             self._queues = [asyncio.Queue() for _ in range(self.writers)]
-        if len(self._workers) != self.writers or any(w.done() for w in self._workers):
+        if len(self._workers) != self.writers or self._worker_ended:
             loop = asyncio.get_running_loop()
             for w in self._workers:
                 w.cancel()
             self._workers = [loop.create_task(self._run(q), name=f"events-{self.component}-{i}")
                              for i, q in enumerate(self._queues)]
+            self._worker_ended = False
+            for w in self._workers:    # a writer that ends (cancelled) gets replaced on the next record
+                w.add_done_callback(self._writer_ended)
         return self._queues
+
+    def _writer_ended(self, task: asyncio.Task) -> None:
+        if task in self._workers:
+            self._worker_ended = True
 
     async def _run(self, queue: asyncio.Queue) -> None:
         while True:

@@ -59,6 +59,12 @@ def index_by_namespace(obj: dict) -> list[str]:
     return [(obj.get("metadata") or {}).get("namespace") or ""]
 
 
+def index_by_node(obj: dict) -> list[str]:
+    """The node a pod is bound to (``spec.nodeName``), if any."""
+    node = (obj.get("spec") or {}).get("nodeName")
+    return [node] if node else []
+
+
 def index_by_owner(obj: dict) -> list[str]:
     """UIDs of all owners in ``ownerReferences``."""
     return [r["uid"] for r in (obj.get("metadata") or {}).get("ownerReferences") or [] if r.get("uid")]
@@ -138,6 +144,10 @@ class Informer:
         return list(self.store.values())
 
     def add_indexer(self, name: str, fn: IndexFunc) -> None:
+        """Index the store by ``fn`` under ``name``. Controllers sharing an informer may
+        each ask for the same index: the second ask costs nothing."""
+        if self._indexers.get(name) is fn:
+            return
         self._indexers[name] = fn
         self._indices[name] = {}
         for key, obj in self.store.items():

@@ -38,7 +38,7 @@ import socket
 import time
 from dataclasses import dataclass
 
-from ..client import APIStatusError, EventRecorder, object_key
+from ..client import APIStatusError, EventRecorder, index_by_node, object_key
 from ..client.workqueue import Clock, SystemClock
 from .base import ControllerContext, parse_time, rfc3339
 
@@ -139,7 +139,7 @@ class NodeLifecycleController:
         self.nodes = ctx.informers.informer("", "v1", "nodes")
         self.leases = ctx.informers.informer("coordination.k8s.io", "v1", "leases", namespace=LEASE_NAMESPACE)
         self.pods = ctx.informers.informer("", "v1", "pods")
-        self.pods.add_indexer("node", lambda p: [n] if (n := (p.get("spec") or {}).get("nodeName")) else [])
+        self.pods.add_indexer("node", index_by_node)      # the taint eviction controller uses it too
         self.nodes.add_event_handler(on_add=self._on_node_add, on_update=self._on_node_update,
                                      on_delete=self._on_node_delete)
         self.health: dict[str, _Health] = {}

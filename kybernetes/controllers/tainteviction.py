@@ -31,7 +31,7 @@ import socket
 import time
 from dataclasses import dataclass
 
-from ..client import APIStatusError, EventRecorder, object_key
+from ..client import APIStatusError, EventRecorder, index_by_node, object_key
 from ..client.workqueue import Clock, SystemClock
 from ..scheduler.plugins.helpers import tolerates
 from .base import ControllerContext, rfc3339
@@ -45,7 +45,7 @@ NO_EXECUTE = "NoExecute"
 REASON = "TaintManagerEviction"
 RETRIES = 5             # upstream's retries for one eviction ...
 RETRY_DELAY = 0.01      # ... 10 ms apart
-NODE_INDEX = "tainteviction-node"
+NODE_INDEX = "node"            # shared with the node lifecycle controller
 
 
 def no_execute_taints(node: dict | None) -> list[dict]:
@@ -104,7 +104,7 @@ class TaintEvictionController:
         self.clock: Clock = clock or SystemClock()
         self.nodes = ctx.informers.informer("", "v1", "nodes")
         self.pods = ctx.informers.informer("", "v1", "pods")
-        self.pods.add_indexer(NODE_INDEX, lambda p: [n] if (n := (p.get("spec") or {}).get("nodeName")) else [])
+        self.pods.add_indexer(NODE_INDEX, index_by_node)
         # a deleted node only stops mattering: its pods' work runs on (pod GC removes them)
         self.nodes.add_event_handler(on_add=self._node_changed, on_update=self._node_updated)
         self.pods.add_event_handler(on_add=self._pod_changed, on_update=self._pod_updated,

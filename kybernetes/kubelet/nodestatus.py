@@ -22,6 +22,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..api.quantity import parse_quantity
+from .images.store import host_platform
 
 __all__ = ["DEFAULT_EVICTION_HARD", "DEFAULT_MAX_PODS", "Machine", "allocatable", "capacity", "node_info",
            "parse_resource_list", "read_machine"]
@@ -29,7 +30,6 @@ __all__ = ["DEFAULT_EVICTION_HARD", "DEFAULT_MAX_PODS", "Machine", "allocatable"
 DEFAULT_MAX_PODS = 110
 # the kubelet's default --eviction-hard, as far as allocatable is concerned
 DEFAULT_EVICTION_HARD = {"memory.available": "100Mi", "nodefs.available": "10%"}
-_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "ppc64le": "ppc64le", "s390x": "s390x"}
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def read_machine(data_dir: str | Path) -> Machine:
         # product_uuid needs root and DMI; the machine ID is the kubelet's fallback too
         system_uuid=_read("/sys/class/dmi/id/product_uuid") or
         (str(uuid.UUID(machine_id)) if len(machine_id) == 32 else ""),
-        architecture=_ARCH.get(platform.machine(), platform.machine()),
+        architecture=host_platform()[1],
     )
 
 

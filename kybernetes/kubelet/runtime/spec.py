@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ...api.pods import qos_class
 from ...api.quantity import parse_quantity
 
 __all__ = ["DEFAULT_CAPABILITIES", "ALL_CAPABILITIES", "SpecError", "container_env", "expand", "oci_spec",
@@ -193,20 +194,8 @@ def _resources(container: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
 
 
 def pod_qos(pod_spec: Mapping[str, Any]) -> str:
-    """Guaranteed, Burstable or BestEffort, from cpu and memory requests and limits."""
-    containers = list(pod_spec.get("containers") or []) + list(pod_spec.get("initContainers") or [])
-    any_set = False
-    guaranteed = True
-    for c in containers:
-        req, lim = _resources(c, "requests"), _resources(c, "limits")
-        for r in ("cpu", "memory"):
-            if r in req or r in lim:
-                any_set = True
-            if r not in lim or (r in req and parse_quantity(req[r]) != parse_quantity(lim[r])):
-                guaranteed = False
-    if not any_set:
-        return "BestEffort"
-    return "Guaranteed" if guaranteed else "Burstable"
+    """Guaranteed, Burstable or BestEffort (the API server's qosClass rule)."""
+    return qos_class({"spec": pod_spec})
 
 
 def oom_score_adj(pod_spec: Mapping[str, Any], container: Mapping[str, Any], memory_capacity: int) -> int:
