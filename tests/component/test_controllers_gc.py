@@ -418,3 +418,24 @@ def test_graph_foreground_and_orphan_transitions():
     assert deletes[-1] == "o"
     g.observe(_id("p", "p"), {"deletionTimestamp": "2024-01-01T00:00:00Z", "finalizers": ["orphan"]})
     assert orphans == ["p"]
+
+
+async def test_dependent_seen_after_orphaning_is_kept(client, gc, namespace):
+    """A dependent the collector first sees after it orphaned the owner's dependents (its
+    type's watch lagged behind the owner's) loses the reference and lives on."""
+    owner = await configmap(client, namespace, "orphaned-owner")
+    await client.delete("", "v1", "configmaps", "orphaned-owner", namespace=namespace, propagation_policy="Orphan")
+    await eventually(gone(client, "configmaps", "orphaned-owner", namespace), what="orphaning owner gone")
+    await secret(client, namespace, "late", ref(owner))
+    await configmap(client, namespace, "late-too", ref(owner), ref({"kind": "ConfigMap", "metadata": {
+        "name": "never-was", "uid": str(uuid.uuid4())}}))
+
+    async def late_reference_dropped():
+        late = await get_or_none(client, "secrets", "late", namespace)
+        assert late is not None, "a dependent of an orphaning owner was collected"
+        return not late["metadata"].get("ownerReferences")
+    await eventually(late_reference_dropped, what="reference to the orphaned owner removed")
+    # with another owner that is simply absent, the object is garbage as usual
+    await eventually(gone(client, "configmaps", "late-too", namespace), what="dependent of an absent owner collected")
+    await gc_caught_up(client, namespace)
+    assert await get_or_none(client, "secrets", "late", namespace) is not None

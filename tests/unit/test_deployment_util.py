@@ -244,6 +244,15 @@ def test_rolling_scale_down_respects_min_available():
     assert u.max_scaled_down([old, new], new, d) == 2                       # 5 - 3 - 0 unavailable new
 
 
+def test_rolling_scale_down_does_not_count_replicas_already_scaled_away():
+    d = deployment(4, surge=1, unavailable=1)      # at least 3 available
+    # the old ReplicaSet was just scaled 4 -> 2; its status still says 4 available
+    old = rs("old", 2, available=4)
+    new = rs("new", 2, available=1, created="2024-01-02T00:00:00Z")
+    plan = u.rolling_scale_down_plan([old, new], [old], d)
+    assert plan == []                              # 2 + 1 available as asked for: nothing more may go
+
+
 # ---------------------------------------------------------------------------- conditions and status
 def test_set_condition_keeps_transition_time_and_ignores_repeats():
     st_: dict = {}

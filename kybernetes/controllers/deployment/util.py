@@ -476,7 +476,10 @@ def rolling_scale_down_plan(all_rses: list[dict | None], old_rses: list[dict], d
     """Scale old ReplicaSets down (oldest first) by as many replicas as are available beyond
     ``replicas - maxUnavailable``."""
     min_available = replicas(d) - max_unavailable(d)
-    available = available_count(all_rses)
+    # a ReplicaSet just scaled down still reports its old availableReplicas until its
+    # controller catches up; counting more than it asks for would scale down twice and
+    # drop below the minimum (upstream sums the raw status and has that window)
+    available = sum(min(replicas(rs), _count(rs, "availableReplicas")) for rs in all_rses if rs is not None)
     if available <= min_available:
         return []
     budget = available - min_available

@@ -23,6 +23,11 @@ object's namespace, or cluster-wide for a cluster-scoped owner type):
   the ``foregroundDeletion`` finalizer, and *solid* otherwise;
 * some owner solid: nothing is deleted; references to absent and waiting owners are
   removed from the object;
+* every owner absent, each of them one this collector orphaned the dependents of: the
+  references are removed and the object kept. The orphaning walked the graph's
+  dependents, and this one's type may have been watched with a lag (each type has its
+  own watch), so it was missed; upstream deletes such a late dependent, which a user
+  who asked for ``--cascade=orphan`` would not expect;
 * no solid owner but a waiting one, and the object has dependents itself: it is
   deleted in foreground, so the wait cascades down the chain (if one of its
   dependents is itself deleting in foreground, its ``blockOwnerDeletion`` flags are
@@ -73,10 +78,8 @@ class InvalidOwnerReference(Exception):
     """A cluster-scoped object names a namespaced owner type: retrying will not help."""
 
 
-class AbsentOwners:
-    """Owners proven absent, by (group, kind, namespace, name, uid): saves a GET per
-    dependent when many share one deleted owner. Keyed by coordinates, not UID alone,
-    because a reference into the wrong namespace is absent only *there*."""
+class RecentKeys:
+    """A bounded set that forgets its oldest keys first."""
 
     def __init__(self, size: int = 1000) -> None:
         self.size = size
@@ -110,7 +113,13 @@ class GarbageCollector:
         self.graph = Graph(enqueue_delete=self.attempt_to_delete.enqueue,
                            enqueue_orphan=self.attempt_to_orphan.enqueue)
         self.resources = ResourceMap()
-        self.absent = AbsentOwners(absent_cache_size)
+        # owners proven absent, by (group, kind, namespace, name, uid): saves a GET per
+        # dependent when many share one deleted owner. Keyed by coordinates, not UID alone,
+        # because a reference into the wrong namespace is absent only *there*
+        self.absent = RecentKeys(absent_cache_size)
+        # UIDs of owners deleted with the orphan policy: a dependent the graph saw only
+        # after the orphaning (its type's watch lagged) keeps living, losing the reference
+        self.orphaned = RecentKeys(absent_cache_size)
         self.recorder = EventRecorder(self.client, component=COMPONENT, host=socket.gethostname())
         self._metadata: Client | None = None
         self.monitors = Monitors(self.graph, self._new_informer, sync_grace=initial_sync_timeout)
@@ -307,7 +316,7 @@ class GarbageCollector:
         for ref in refs:
             state = await self._owner_state(ref, node.identity)
             {"solid": solid, "dangling": dangling, "waiting": waiting}[state].append(ref)
-        if solid:
+        if solid or (dangling and not waiting and all(r["uid"] in self.orphaned for r in dangling)):
             if dangling or waiting:
                 await self._remove_owner_references(node.identity, {r["uid"] for r in dangling + waiting})
             return
@@ -368,6 +377,7 @@ class GarbageCollector:
             return Result(requeue_after=0.5)  # an unsynced monitor could hide a dependent
         for dep in self.graph.dependents(owner):
             await self._remove_owner_references(dep.identity, {uid})
+        self.orphaned.add(uid)
         await self._remove_finalizer(owner.identity, ORPHAN)
         return None
 
