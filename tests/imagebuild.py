@@ -110,3 +110,24 @@ def _write_tar(path: Path, files: dict[str, bytes]) -> None:
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
+
+
+BUSYBOX = Path("/bin/busybox")      # Debian's busybox-static: one static binary, every applet
+BUSYBOX_APPLETS = ("sh", "ash", "sleep", "echo", "cat", "ls", "ps", "httpd", "wget", "nc", "true", "false", "env",
+                   "id", "hostname", "mkdir", "rm", "touch", "test", "[", "head", "tail", "grep", "kill", "date",
+                   "printf", "seq", "yes", "dd", "ip", "ifconfig", "ping", "nslookup", "timeout", "pwd", "whoami")
+
+
+def busybox_image(*, cmd: list[str] | None = None) -> ImageSpec:
+    """A busybox image like docker.io/library/busybox: the static binary, applet links,
+    root and nobody in /etc/passwd; ``sh`` as the default command."""
+    data = BUSYBOX.read_bytes()
+    files: Files = {"bin/": ("dir",), "bin/busybox": ("mode", data, 0o755)}
+    for applet in BUSYBOX_APPLETS:
+        files[f"bin/{applet}"] = ("symlink", "busybox")
+    files.update({
+        "etc/": ("dir",), "tmp/": ("dir",), "var/": ("dir",), "var/www/": ("dir",), "root/": ("dir",),
+        "etc/passwd": b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n",
+        "etc/group": b"root:x:0:\nnogroup:x:65534:\n",
+    })
+    return ImageSpec(layers=[files], entrypoint=[], cmd=cmd or ["sh"])

@@ -1,0 +1,281 @@
+"""The default container runtime: runc, driven through a per-container shim.
+
+Each container has a directory ``<root>/containers/<id>/`` holding everything about it,
+so a restarted kubelet finds its containers again by reading the directories:
+
+- ``meta.json``: which pod and container it is, its attempt, image and log path;
+- ``config.json`` and ``rootfs/`` (an overlay of the image's unpacked rootfs with the
+  container's own ``upper/`` and ``work/``): the OCI bundle runc runs;
+- ``started.json`` (pid, start time) and ``exit.json`` (exit code, finish time, OOM),
+  written by the shim (:mod:`.shim`), which outlives the kubelet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import cgroups
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ContainerMeta", "ContainerState", "RuncRuntime", "RuntimeError_"]
+
+# the package root, for running the shim with ``python -S`` (no site-packages to scan)
+_PACKAGE_PARENT = str(Path(__file__).resolve().parents[3])
+
+
+class RuntimeError_(Exception):
+    """Creating or starting a container failed; the message is what the user sees
+    (upstream: RunContainerError / CreateContainerError)."""
+
+    def __init__(self, message: str, reason: str = "RunContainerError") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass
+class ContainerMeta:
+    pod_uid: str
+    pod_namespace: str
+    pod_name: str
+    name: str
+    attempt: int
+    image: str
+    image_id: str
+    log_path: str
+    init: bool = False
+    id: str = ""
+    created_at: float = 0.0
+    cgroup: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ContainerState:
+    meta: ContainerMeta
+    state: str                       # created | running | exited
+    pid: int = 0
+    started_at: float | None = None
+    finished_at: float | None = None
+    exit_code: int | None = None
+    oom_killed: bool = False
+    reason: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class RuncRuntime:
+    name = "runc"
+
+    def __init__(self, root: str | Path, *, runc: str = "runc", cgroup_root: str = "/kubepods",
+                 log_max_size: int = 10 * 1024 * 1024, log_max_files: int = 5) -> None:
+        self.root = Path(root)
+        self.containers_dir = self.root / "containers"
+        self.state_root = self.root / "runc"
+        self.runc = runc
+        self.cgroup_root = cgroup_root
+        self.log_max_size = log_max_size
+        self.log_max_files = log_max_files
+        self.containers_dir.mkdir(parents=True, exist_ok=True)
+        self.state_root.mkdir(parents=True, exist_ok=True)
+        self._shims: dict[str, asyncio.subprocess.Process] = {}
+
+    # ------------------------------------------------------------------ facts
+    def version(self) -> str:
+        try:
+            out = subprocess.run([self.runc, "--version"], capture_output=True, text=True, timeout=10).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            return "unknown"
+        first = out.splitlines()[0] if out else ""
+        return first.split()[-1].split("+")[0] if first else "unknown"
+
+    def _dir(self, cid: str) -> Path:
+        return self.containers_dir / cid
+
+    def _runc(self, *args: str) -> list[str]:
+        return [self.runc, "--root", str(self.state_root), *args]
+
+    # ------------------------------------------------------------------ create and start
+    async def run(self, meta: ContainerMeta, spec: dict[str, Any], lower: Path, qos: str) -> ContainerState:
+        """Create and start a container; its state once started. Raises
+        :class:`RuntimeError_` with runc's own message when it cannot start."""
+        meta.id = meta.id or secrets.token_hex(32)
+        meta.created_at = time.time()
+        meta.cgroup = cgroups.cgroup_path(self.cgroup_root, qos, meta.pod_uid, meta.id)
+        cdir = self._dir(meta.id)
+        rootfs = cdir / "rootfs"
+        for d in (rootfs, cdir / "upper", cdir / "work"):
+            d.mkdir(parents=True, exist_ok=True)
+        (cdir / "meta.json").write_text(json.dumps(asdict(meta)))
+        spec = dict(spec)
+        spec["root"] = {**spec.get("root", {}), "path": str(rootfs)}
+        spec.setdefault("linux", {})["cgroupsPath"] = meta.cgroup
+        (cdir / "config.json").write_text(json.dumps(spec))
+        Path(meta.log_path).parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(self._mount_rootfs, lower, cdir)
+        args = [sys.executable, "-S", "-m", "kybernetes.kubelet.runtime.shim", "--id", meta.id, "--dir", str(cdir),
+                "--root", str(self.state_root), "--runc", self.runc, "--log", meta.log_path,
+                "--log-max-size", str(self.log_max_size), "--log-max-files", str(self.log_max_files)]
+        for f in cgroups.oom_files(meta.cgroup):
+            args += ["--oom-file", f]
+        env = {**os.environ, "PYTHONPATH": _PACKAGE_PARENT}
+        proc = await asyncio.create_subprocess_exec(
+            *args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            start_new_session=True, env=env)
+        assert proc.stdout is not None
+        line = (await proc.stdout.readline()).decode(errors="replace").strip()
+        if not line.startswith("ok "):
+            await proc.wait()
+            await self.remove(meta.id)
+            message = line.removeprefix("error ").strip() or f"the container shim exited with {proc.returncode}"
+            raise RuntimeError_(message)
+        self._shims[meta.id] = proc
+        return self.state(meta.id) or ContainerState(meta, "running", pid=int(line.split()[1]),
+                                                     started_at=time.time())
+
+    @staticmethod
+    def _mount_rootfs(lower: Path, cdir: Path) -> None:
+        opts = f"lowerdir={lower},upperdir={cdir / 'upper'},workdir={cdir / 'work'}"
+        done = subprocess.run(["mount", "-t", "overlay", "overlay", "-o", opts, str(cdir / "rootfs")],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError_(f"failed to mount the container's root filesystem: {done.stderr.strip()}",
+                                reason="CreateContainerError")
+
+    # ------------------------------------------------------------------ state
+    def state(self, cid: str) -> ContainerState | None:
+        cdir = self._dir(cid)
+        raw = _read_json(cdir / "meta.json")
+        if raw is None:
+            return None
+        meta = ContainerMeta(**raw)
+        started = _read_json(cdir / "started.json")
+        exited = _read_json(cdir / "exit.json")
+        if exited is not None:
+            return ContainerState(meta, "exited", started_at=(started or {}).get("startedAt"),
+                                  finished_at=exited["finishedAt"], exit_code=exited["exitCode"],
+                                  oom_killed=bool(exited.get("oomKilled")))
+        if started is None:
+            return ContainerState(meta, "created")
+        if not _alive(started["shimPid"]) and not (cdir / "exit.json").exists():
+            # the shim died without recording an exit: nobody can know how it ended
+            return ContainerState(meta, "exited", started_at=started["startedAt"], finished_at=time.time(),
+                                  exit_code=255, reason="Unknown")
+        return ContainerState(meta, "running", pid=started["pid"], started_at=started["startedAt"])
+
+    def list(self) -> list[ContainerState]:
+        out = []
+        with contextlib.suppress(FileNotFoundError):
+            for entry in self.containers_dir.iterdir():
+                st = self.state(entry.name)
+                if st is not None:
+                    out.append(st)
+        return out
+
+    async def wait(self, cid: str) -> None:
+        """Return once the container's shim has exited (its exit is then recorded)."""
+        proc = self._shims.get(cid)
+        if proc is not None:
+            await proc.wait()
+            self._shims.pop(cid, None)
+            return
+        started = _read_json(self._dir(cid) / "started.json")
+        if started is None:
+            return
+        try:
+            fd = os.pidfd_open(started["shimPid"])
+        except (ProcessLookupError, OSError):
+            return
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        loop.add_reader(fd, lambda: done.done() or done.set_result(None))
+        try:
+            await done
+        finally:
+            loop.remove_reader(fd)
+            os.close(fd)
+
+    # ------------------------------------------------------------------ stop and remove
+    async def kill(self, cid: str, sig: int = signal.SIGTERM) -> None:
+        st = self.state(cid)
+        if st is None or st.state != "running":
+            return
+        # the init pid, not `runc kill`: one fork fewer, and the pid is ours (a subreaper's child)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(st.pid, sig)
+
+    async def stop(self, cid: str, grace: float) -> None:
+        """SIGTERM, then SIGKILL once ``grace`` seconds have passed (at least 2 s, as upstream's minimum)."""
+        st = self.state(cid)
+        if st is None or st.state != "running":
+            return
+        await self.kill(cid, signal.SIGTERM)
+        try:
+            await asyncio.wait_for(self.wait(cid), max(grace, 0))
+        except asyncio.TimeoutError:
+            await self.kill(cid, signal.SIGKILL)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.wait(cid), 10)
+
+    async def remove(self, cid: str) -> None:
+        """Forget a container: runc's state, its cgroups, its rootfs mount and directory.
+        The log file stays (it belongs to the pod's log directory)."""
+        cdir = self._dir(cid)
+        raw = _read_json(cdir / "meta.json") or {}
+        proc = await asyncio.create_subprocess_exec(*self._runc("delete", "--force", cid),
+                                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        await proc.wait()
+        await asyncio.to_thread(self._remove_files, cdir, raw.get("cgroup", ""))
+        self._shims.pop(cid, None)
+
+    @staticmethod
+    def _remove_files(cdir: Path, cgroup: str) -> None:
+        rootfs = cdir / "rootfs"
+        if os.path.ismount(rootfs):
+            subprocess.run(["umount", "-l", str(rootfs)], capture_output=True)
+        if cgroup:
+            cgroups.remove_empty(cgroup)
+            cgroups.remove_empty(cgroup.rsplit("/", 1)[0])  # the pod's, once its last container is gone
+        shutil.rmtree(cdir, ignore_errors=True)
+
+    async def teardown(self) -> None:
+        """Kill and remove every container (``kyb kubelet --teardown``, tests' cleanup)."""
+        for st in self.list():
+            await self.kill(st.id, signal.SIGKILL)
+        for st in self.list():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.wait(st.id), 10)
+            await self.remove(st.id)
+        await asyncio.to_thread(cgroups.remove_tree, self.cgroup_root)
