@@ -96,9 +96,9 @@ def main() -> None:
     server = ("--data-dir", str(tmp / "data"), "--https-port", "0")
     try:
         if args.qps is None:
-            procs.append(start_kyb("server", *server, wait_for="kyb: serving on ")[0])
+            procs.append(start_kyb("server", *server, "--disable-agent", wait_for="kyb: serving on ")[0])
         else:
-            procs.append(start_kyb("server", *server, "--disable-controller-manager", wait_for="kyb: serving on ")[0])
+            procs.append(start_kyb("server", *server, "--disable-agent", "--disable-controller-manager", wait_for="kyb: serving on ")[0])
             limits = ["--kube-api-qps", str(args.qps)] + (["--kube-api-burst", str(args.burst)] if args.burst else [])
             procs.append(start_kyb("controller-manager", "--kubeconfig", str(tmp / "data" / "kubeconfig"), *limits)[0])
         asyncio.run(main_async(args, tmp / "data"))

@@ -30,7 +30,7 @@ def time_start(data_dir: Path) -> float:
     port = free_port()
     ctx = ssl._create_unverified_context()  # /readyz is public; this only measures timing
     t0 = time.perf_counter()
-    proc, _ = start_kyb("server", "--data-dir", str(data_dir), "--https-port", str(port))
+    proc, _ = start_kyb("server", "--data-dir", str(data_dir), "--https-port", str(port), "--disable-agent")
     try:
         while True:
             try:

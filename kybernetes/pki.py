@@ -186,3 +186,24 @@ def write_admin_kubeconfig(pki: ClusterPKI, path: Path, *, server: str, cluster:
         "preferences": {},
     }
     _write(path, yaml.safe_dump(config, sort_keys=False).encode(), private=True)
+
+
+def ensure_self_signed(cert_path: Path, key_path: Path, *, cn: str, server_names: list[str]) -> None:
+    """A self-signed serving certificate for ``server_names`` (the kubelet's, as a kubelet
+    without a CA-issued one makes): kept while it still covers those names."""
+    if cert_path.exists() and key_path.exists():
+        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        try:
+            sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            have = {str(v) for v in sans.get_values_for_type(x509.IPAddress)} | \
+                set(sans.get_values_for_type(x509.DNSName))
+        except x509.ExtensionNotFound:
+            have = set()
+        if set(server_names) <= have:
+            return
+    key = _new_key()
+    name = _name(cn)
+    cert = _sign(subject=name, key=key, issuer=name, issuer_key=key, server_names=server_names)
+    cert_path.parent.mkdir(parents=True, exist_ok=True)
+    _write(key_path, _key_pem(key), private=True)
+    _write(cert_path, cert.public_bytes(serialization.Encoding.PEM))

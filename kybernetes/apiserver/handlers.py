@@ -33,6 +33,7 @@ from .negotiation import (
     body_format,
     negotiate,
 )
+from .podlogs import KubeletLogs
 from .requestinfo import RequestInfo
 from .resources import ResourceAPI, User, warning_headers
 from .watchcache import Entry
@@ -70,6 +71,7 @@ class ResourceHandlers:
     def __init__(self, api: ResourceAPI, authorize: reviews.Authorizer) -> None:
         self.api = api
         self.authorize = authorize
+        self.kubelet_logs = KubeletLogs(None)   # the server gives it its client certificate
 
     # ------------------------------------------------------------- dispatch
     async def handle(self, request: web.Request, info: RequestInfo, resource: Resource, user: User) -> web.StreamResponse:
@@ -503,6 +505,17 @@ class ResourceHandlers:
             return await self._scale(request, info, resource, user, verb)
         if sub.name == "finalize" and verb == "update":
             return await self._finalize(request, info, resource, user)
+        if sub.name == "log" and verb == "get" and resource.kind == "Pod":
+            pod = self.api.get(resource, info.namespace, info.name).obj
+            node_name = (pod.get("spec") or {}).get("nodeName", "")
+            nodes = self.api.registry.get("", "v1", "nodes")
+            node = None
+            if node_name and nodes is not None:
+                try:
+                    node = self.api.get(nodes, "", node_name).obj
+                except errors.APIError:
+                    node = None
+            return await self.kubelet_logs.stream(request, pod, node)
         if sub.name == "binding" and verb == "create":
             raw = await self._read_body(request)
             binding = self.api.decode_body(raw, request.headers.get("Content-Type"), _BINDING)

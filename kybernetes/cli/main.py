@@ -49,6 +49,13 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--disable-controller-manager", action="store_true",
                            help="run without the controller manager")
             p.add_argument("--disable-scheduler", action="store_true", help="run without the scheduler")
+            p.add_argument("--disable-agent", action="store_true",
+                           help="run no kubelet on this machine (a control plane only)")
+            p.add_argument("--cluster-cidr", default="10.42.0.0/16",
+                           help="the pods' address range, sliced into one CIDR per node (default 10.42.0.0/16)")
+            p.add_argument("--cluster-dns", default="", help="DNS server IPs the agent gives pods (default none)")
+            p.add_argument("--kubelet-arg", action="append", default=[],
+                           help="an extra flag for the agent's kubelet, e.g. --kubelet-arg=--max-pods=50")
     cm = sub.add_parser("controller-manager", help="run the controllers against an API server")
     cm.add_argument("--kubeconfig", required=True, help="kubeconfig of the API server to manage")
     add_leader_election_flags(cm, "kube-controller-manager")
@@ -61,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     add_sim_parser(sub)
     from ..kubelet.images.cli import add_images_parser, run_images_command
     add_images_parser(sub)
+    from ..kubelet.cli import add_kubelet_parser, run_kubelet_command
+    add_kubelet_parser(sub)
     from ..scheduler.cli import SCHEDULER_COMMANDS, add_scheduler_parsers, run_scheduler_command
     add_scheduler_parsers(sub)
     args = parser.parse_args(argv)
@@ -80,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "sim":
             asyncio.run(run_sim_command(args))
             return 0
+        if args.command == "kubelet":
+            return asyncio.run(run_kubelet_command(args))
         if args.command in SCHEDULER_COMMANDS:
             return asyncio.run(run_scheduler_command(args))
         asyncio.run(_run_controller_manager(args) if args.command == "controller-manager" else _run(args))
@@ -134,6 +145,7 @@ async def _run(args: argparse.Namespace) -> None:
             ensure_pki, data_dir / "pki",
             server_names=default_server_names([args.bind_address, args.advertise_address, *args.tls_san]))
         ssl_ctx = server_ssl_context(pki.serving_cert, pki.serving_key, pki.ca_cert)
+        server.handlers.kubelet_logs.client_cert = (pki.admin_cert, pki.admin_key)
     await server.start()
     # The cache holds many long-lived dicts: freeze what start-up made and collect the
     # young generation less often, so full collections do not stall requests.
@@ -163,12 +175,20 @@ async def _run(args: argparse.Namespace) -> None:
         from .supervisor import supervise
 
         children.append(asyncio.create_task(supervise(
-            "controller-manager", ["controller-manager", "--kubeconfig", str(data_dir / "kubeconfig")], stop)))
+            "controller-manager", ["controller-manager", "--kubeconfig", str(data_dir / "kubeconfig"),
+                                   "--cluster-cidr", args.cluster_cidr], stop)))
     if args.command == "server" and config.tls and not args.disable_scheduler:
         from .supervisor import supervise
 
         children.append(asyncio.create_task(supervise(
             "scheduler", ["scheduler", "--kubeconfig", str(data_dir / "kubeconfig")], stop)))
+    if args.command == "server" and config.tls and not args.disable_agent:
+        from .supervisor import supervise
+
+        children.append(asyncio.create_task(supervise(
+            "kubelet", ["kubelet", "--data-dir", str(data_dir), "--kubeconfig", str(data_dir / "kubeconfig"),
+                        "--cluster-cidr", args.cluster_cidr, "--cluster-dns", args.cluster_dns,
+                        *args.kubelet_arg], stop)))
     await stop.wait()
     log.info("shutting down")
     if children:

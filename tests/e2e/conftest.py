@@ -95,8 +95,10 @@ def start_cluster(data_dir: Path, *extra: str, timeout: float = 30.0, controller
                   scheduler: bool = False) -> Cluster:
     """A ``kyb server`` on a free port. Without ``controllers`` (``scheduler``) it runs no
     controller manager (scheduler), so tests of API semantics (a namespace staying
-    Terminating, a pod staying Pending, ...) see none."""
+    Terminating, a pod staying Pending, ...) see none. It never runs the node agent: tests
+    that run real containers start ``kyb kubelet`` themselves (see test_kubelet.py)."""
     log_path = data_dir.parent / f"{data_dir.name}.log"
+    extra = ("--disable-agent", *extra)
     if not controllers:
         extra = ("--disable-controller-manager", *extra)
     if not scheduler:

@@ -27,8 +27,18 @@ from typing import Any
 import aiohttp
 
 from .reference import DEFAULT_REGISTRY, parse_reference
-from .store import (DOCKER_LIST, DOCKER_MANIFEST, INDEX_TYPES, OCI_INDEX, OCI_MANIFEST, Image, ImageError,
-                    ImageStore, pick_platform, sha256_digest)
+from .store import (
+    DOCKER_LIST,
+    DOCKER_MANIFEST,
+    INDEX_TYPES,
+    OCI_INDEX,
+    OCI_MANIFEST,
+    Image,
+    ImageError,
+    ImageStore,
+    pick_platform,
+    sha256_digest,
+)
 
 log = logging.getLogger(__name__)
 

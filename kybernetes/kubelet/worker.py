@@ -1,0 +1,479 @@
+"""One pod worker per pod: makes the runtime's containers match the pod spec, and
+reports the pod's status. Level-triggered: every sync looks at the latest pod and at
+what the runtime really has (so a restarted kubelet adopts running containers as they
+are), and is woken by pod updates, container exits and its own timers (back-offs).
+
+A sync, in order (upstream's SyncPod and computePodActions):
+
+1. a pod being deleted (or gone from the API) is terminated: containers get SIGTERM,
+   then SIGKILL after the grace period; the sandbox goes; the kubelet confirms the
+   deletion with a zero-grace DELETE;
+2. a pod that finished (Succeeded/Failed) keeps its exited containers, for logs, and
+   loses its sandbox;
+3. otherwise the sandbox (network namespace and address, /etc files) exists;
+4. init containers run one at a time, in order, each to success; then every app
+   container runs, restarted by ``restartPolicy`` with the crash-loop back-off
+   (10 s doubling to 5 min; a container that ran 10 minutes starts over);
+5. the status is written when it changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..client import APIStatusError
+from .env import EnvError
+from .images.pull import PullError, credentials_for
+from .images.reference import parse_reference
+from .images.store import Image, ImageError
+from .podstatus import (
+    ContainerView,
+    Waiting,
+    container_status,
+    pod_conditions,
+    pod_phase,
+    rfc3339,
+)
+from .runtime.runc import ContainerMeta, ContainerState, RuntimeError_
+from .runtime.spec import SpecError, oci_spec, pod_qos
+from .sandbox import write_pod_files
+
+if TYPE_CHECKING:
+    from .kubelet import Kubelet
+
+log = logging.getLogger(__name__)
+
+__all__ = ["PodWorker", "Backoff"]
+
+BACKOFF_INITIAL = 10.0
+BACKOFF_MAX = 300.0
+IMAGE_BACKOFF_INITIAL = 10.0
+
+
+@dataclass
+class Backoff:
+    """upstream's flowcontrol.Backoff for one key: the first retry is immediate, then
+    each waits twice as long as the one before, up to ``cap``; a key left alone for
+    twice the cap starts over."""
+    delay: float = 0.0
+    last: float = 0.0
+
+    def ready(self, now: float, since: float) -> bool:
+        return self.delay == 0.0 or now - since >= self.delay
+
+    def next(self, now: float, initial: float = BACKOFF_INITIAL, cap: float = BACKOFF_MAX) -> None:
+        if self.delay == 0.0 or now - self.last > 2 * cap:
+            self.delay = initial
+        else:
+            self.delay = min(self.delay * 2, cap)
+        self.last = now
+
+
+def _key(pod: Mapping[str, Any]) -> str:
+    m = pod.get("metadata") or {}
+    return f"{m.get('namespace', '')}/{m.get('name', '')}"
+
+
+class PodWorker:
+    def __init__(self, kubelet: Kubelet, pod: dict) -> None:
+        self.kubelet = kubelet
+        self.pod = pod
+        self.uid: str = pod["metadata"]["uid"]
+        self.removed = False                    # gone from the API server
+        self.ip = ""
+        self.sandbox_ready = False
+        self.mounts: list[dict] = []
+        self.waiting: dict[str, Waiting] = {}  # container name -> why it is not running
+        self.backoffs: dict[str, Backoff] = {}
+        self.image_backoffs: dict[str, Backoff] = {}
+        self.started_at = time.time()
+        self._wake = asyncio.Event()
+        self._next_wake: float | None = None
+        self._watching: set[str] = set()
+        self._last_status: dict | None = None
+        self.task: asyncio.Task | None = None
+
+    # ------------------------------------------------------------------ driving
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._run(), name=f"pod-worker {_key(self.pod)}")
+
+    def update(self, pod: dict) -> None:
+        self.pod = pod
+        self._wake.set()
+
+    def remove(self) -> None:
+        self.removed = True
+        self._wake.set()
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    def _wake_at(self, when: float) -> None:
+        if self._next_wake is None or when < self._next_wake:
+            self._next_wake = when
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            self._next_wake = None
+            try:
+                if await self.sync():
+                    return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("pod %s: sync failed", _key(self.pod))
+                self._wake_at(time.time() + 1.0)
+            timeout = None if self._next_wake is None else max(0.0, self._next_wake - time.time())
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+
+    # ------------------------------------------------------------------ the sync
+    def _containers(self) -> dict[str, list[ContainerState]]:
+        """This pod's containers in the runtime, by name, latest attempt last."""
+        out: dict[str, list[ContainerState]] = {}
+        for st in self.kubelet.runtime.list():
+            if st.meta.pod_uid == self.uid:
+                out.setdefault(st.meta.name, []).append(st)
+        for attempts in out.values():
+            attempts.sort(key=lambda s: (s.meta.attempt, s.meta.created_at))
+        return out
+
+    def _views(self, specs: list[dict], have: dict[str, list[ContainerState]]) -> list[ContainerView]:
+        views = []
+        for c in specs:
+            attempts = have.get(c["name"], [])
+            cur = attempts[-1] if attempts else None
+            view = ContainerView(name=c["name"], image=c.get("image", ""), current=cur,
+                                 previous=attempts[-2] if len(attempts) > 1 else None,
+                                 waiting=self.waiting.get(c["name"]))
+            if cur is not None:
+                view.image_id = cur.meta.image_id
+                view.started = cur.state == "running"
+                view.ready = cur.state == "running" and self.kubelet.probes_ready(self.uid, c)
+                if cur.state == "running" and cur.id not in self._watching:
+                    self._watch(cur.id)
+            views.append(view)
+        return views
+
+    def _watch(self, cid: str) -> None:
+        self._watching.add(cid)
+
+        async def watch() -> None:
+            try:
+                await self.kubelet.runtime.wait(cid)
+            finally:
+                self._watching.discard(cid)
+                self._wake.set()
+        asyncio.create_task(watch(), name=f"container-exit {cid[:12]}")
+
+    async def sync(self) -> bool:
+        """One pass; True once the pod is gone for good (the worker then ends)."""
+        pod = self.pod
+        meta = pod["metadata"]
+        spec = pod.get("spec") or {}
+        if self.removed or meta.get("deletionTimestamp"):
+            await self.terminate()
+            return True
+        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            await self._stop_all(grace=0)
+            await self._teardown_sandbox()
+            return False
+        if not self.sandbox_ready:
+            await self._setup_sandbox()
+        have = self._containers()
+        inits = self._views(spec.get("initContainers") or [], have)
+        apps = self._views(spec.get("containers") or [], have)
+        policy = spec.get("restartPolicy") or "Always"
+        now = time.time()
+        phase = pod_phase(spec, inits, apps)
+        if phase not in ("Succeeded", "Failed"):
+            initializing = False
+            for c, v in zip(spec.get("initContainers") or [], inits):
+                if v.succeeded:
+                    continue
+                initializing = True
+                if not v.running:
+                    if v.current is None or policy != "Never":
+                        await self._maybe_start(c, v, init=True, now=now)
+                break
+            if not initializing:
+                for c, v in zip(spec.get("containers") or [], apps):
+                    if v.running:
+                        continue
+                    if v.current is None or (v.current.state == "exited" and self._restarts(policy, v.current)):
+                        await self._maybe_start(c, v, init=False, now=now)
+            else:
+                for v in apps:
+                    if v.current is None and v.name not in self.waiting:
+                        v.waiting = Waiting("PodInitializing")
+            have = self._containers()
+            inits = self._views(spec.get("initContainers") or [], have)
+            apps = self._views(spec.get("containers") or [], have)
+            phase = pod_phase(spec, inits, apps)
+        await self._report(inits, apps, phase)
+        if phase in ("Succeeded", "Failed"):
+            await self._stop_all(grace=0)
+            await self._teardown_sandbox()
+        return False
+
+    @staticmethod
+    def _restarts(policy: str, st: ContainerState) -> bool:
+        return policy == "Always" or (policy == "OnFailure" and st.exit_code != 0)
+
+    async def _maybe_start(self, c: dict, v: ContainerView, *, init: bool, now: float) -> None:
+        """Start the container's next attempt, unless its back-off says wait."""
+        name = c["name"]
+        backoff = self.backoffs.setdefault(name, Backoff())
+        cur = v.current
+        if cur is not None and cur.state == "exited":
+            finished = cur.finished_at or now
+            if cur.started_at and finished - cur.started_at >= 2 * BACKOFF_MAX:
+                backoff.delay = 0.0     # it ran long enough: start over
+            if not backoff.ready(now, finished):
+                self.waiting[name] = Waiting(
+                    "CrashLoopBackOff", f"back-off {_seconds(backoff.delay)} restarting failed container={name} "
+                    f"pod={self.pod['metadata']['name']}_{self.pod['metadata'].get('namespace', '')}({self.uid})")
+                self._wake_at(finished + backoff.delay)
+                if v.waiting is None or v.waiting.reason != "CrashLoopBackOff":
+                    self.kubelet.event(self.pod, "Warning", "BackOff",
+                                       f"Back-off restarting failed container {name} in pod "
+                                       f"{self.pod['metadata']['name']}_{self.pod['metadata'].get('namespace', '')}"
+                                       f"({self.uid})")
+                return
+            backoff.next(now)
+        attempt = 0 if cur is None else cur.meta.attempt + 1
+        await self._start(c, attempt, init=init)
+
+    async def _start(self, c: dict, attempt: int, *, init: bool) -> None:
+        name = c["name"]
+        k = self.kubelet
+        image = await self._ensure_image(c)
+        if image is None:
+            return
+        try:
+            env, warnings = await k.resolve_env(self.pod, c, pod_ip=self.ip)
+        except (EnvError, APIStatusError) as e:
+            message = str(e) if isinstance(e, EnvError) else e.message
+            self.waiting[name] = Waiting("CreateContainerConfigError", message)
+            k.event(self.pod, "Warning", "Failed", f"Error: {message}")
+            self._wake_at(time.time() + 2.0)
+            return
+        for w in warnings:
+            k.event(self.pod, "Warning", "Failed", w)
+        lower = await asyncio.to_thread(k.images.rootfs, image)
+        config = await asyncio.to_thread(k.images.read_json, image.config)
+        meta = self.pod["metadata"]
+        log_path = str(k.pod_log_dir(self.pod) / name / f"{attempt}.log")
+        cmeta = ContainerMeta(pod_uid=self.uid, pod_namespace=meta.get("namespace", ""), pod_name=meta["name"],
+                              name=name, attempt=attempt, image=c.get("image", ""),
+                              image_id=image_id(image), log_path=log_path, init=init)
+        try:
+            spec = oci_spec(self.pod, c, config, rootfs=lower, env=env, netns_path=self.netns_path,
+                            cgroups_path="", memory_capacity=k.machine.memory, extra_mounts=self.mounts,
+                            pids_limit=k.config.pod_pids_limit)
+            st = await k.runtime.run(cmeta, spec, lower, pod_qos(self.pod.get("spec") or {}))
+        except (SpecError, RuntimeError_) as e:
+            reason = getattr(e, "reason", "CreateContainerError")
+            self.waiting[name] = Waiting(reason, str(e))
+            k.event(self.pod, "Warning", "Failed", f"Error: {e}")
+            self.backoffs.setdefault(name, Backoff()).next(time.time())
+            self._wake_at(time.time() + self.backoffs[name].delay)
+            return
+        self.waiting.pop(name, None)
+        k.event(self.pod, "Normal", "Created", f"Created container: {name}")
+        k.event(self.pod, "Normal", "Started", f"Started container {name}")
+        self._watch(st.id)
+        await self._prune(name, keep=st.id)
+
+    async def _prune(self, name: str, keep: str) -> None:
+        """Keep the new attempt and the one before it (for lastState and logs --previous)."""
+        attempts = self._containers().get(name, [])
+        for st in attempts[:-2]:
+            if st.id != keep:
+                await self.kubelet.runtime.remove(st.id)
+
+    async def _ensure_image(self, c: dict) -> Image | None:
+        """The container's image by its pull policy; None (with a waiting reason) if not yet."""
+        k = self.kubelet
+        name = c["name"]
+        ref = c.get("image", "")
+        policy = c.get("imagePullPolicy") or ("Always" if _latest(ref) else "IfNotPresent")
+        present = await asyncio.to_thread(k.images.get, ref)
+        if present is not None and policy != "Always":
+            if name not in self.waiting or self.waiting[name].reason in ("ErrImagePull", "ImagePullBackOff"):
+                k.event(self.pod, "Normal", "Pulled", f'Container image "{ref}" already present on machine')
+            return present
+        if policy == "Never":
+            message = f'Container image "{ref}" is not present with pull policy of Never'
+            self.waiting[name] = Waiting("ErrImageNeverPull", message)
+            k.event(self.pod, "Warning", "ErrImageNeverPull", message)
+            self._wake_at(time.time() + 5.0)
+            return None
+        backoff = self.image_backoffs.setdefault(name, Backoff())
+        now = time.time()
+        if not backoff.ready(now, backoff.last):
+            self.waiting[name] = Waiting("ImagePullBackOff", f'Back-off pulling image "{ref}"')
+            k.event(self.pod, "Normal", "BackOff", f'Back-off pulling image "{ref}"')
+            self._wake_at(backoff.last + backoff.delay)
+            return None
+        k.event(self.pod, "Normal", "Pulling", f'Pulling image "{ref}"')
+        started = time.monotonic()
+        try:
+            secrets = await k.pull_secrets(self.pod)
+            image = await k.puller.pull(ref, credentials_for(parse_reference(ref).registry, secrets))
+        except (PullError, ImageError, OSError) as e:
+            if present is not None:   # Always, but the registry is unreachable: what we have will do
+                return present
+            backoff.next(time.time(), IMAGE_BACKOFF_INITIAL)
+            message = f'Failed to pull image "{ref}": {e}'
+            self.waiting[name] = Waiting("ErrImagePull", message)
+            k.event(self.pod, "Warning", "Failed", message)
+            k.event(self.pod, "Warning", "Failed", "Error: ErrImagePull")
+            self._wake_at(time.time() + backoff.delay)
+            return None
+        took = time.monotonic() - started
+        k.event(self.pod, "Normal", "Pulled", f'Successfully pulled image "{ref}" in {_seconds(took)} '
+                f"({_seconds(took)} including waiting). Image size: {image_size(image)} bytes.")
+        self.image_backoffs.pop(name, None)
+        return image
+
+    # ------------------------------------------------------------------ sandbox
+    @property
+    def netns_path(self) -> str:
+        return self._netns_path
+
+    async def _setup_sandbox(self) -> None:
+        k = self.kubelet
+        if (self.pod.get("spec") or {}).get("hostNetwork"):
+            self._netns_path = ""
+            self.ip = k.node_ip
+        else:
+            net = await asyncio.to_thread(k.network.setup_pod, self.uid)
+            self._netns_path = net.netns_path
+            self.ip = net.ip
+        self.mounts = await asyncio.to_thread(
+            write_pod_files, k.pod_dir(self.uid), self.pod, self.ip, cluster_dns=k.config.cluster_dns,
+            cluster_domain=k.config.cluster_domain)
+        self.sandbox_ready = True
+
+    async def _teardown_sandbox(self) -> None:
+        if not self.sandbox_ready and not (self.kubelet.pod_dir(self.uid)).exists():
+            return
+        await asyncio.to_thread(self.kubelet.network.teardown_pod, self.uid)
+        self.sandbox_ready = False
+
+    # ------------------------------------------------------------------ stopping
+    async def _stop_all(self, grace: float) -> None:
+        running = [st for attempts in self._containers().values() for st in attempts if st.state == "running"]
+        if not running:
+            return
+        for st in running:
+            self.kubelet.event(self.pod, "Normal", "Killing", f"Stopping container {st.meta.name}")
+        await asyncio.gather(*(self.kubelet.runtime.stop(st.id, grace) for st in running))
+
+    async def terminate(self) -> None:
+        """Stop everything, report the final status, confirm the deletion, clean up."""
+        meta = self.pod["metadata"]
+        grace = meta.get("deletionGracePeriodSeconds")
+        if grace is None:
+            grace = (self.pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
+        await self._stop_all(float(grace))
+        if not self.removed:
+            spec = self.pod.get("spec") or {}
+            have = self._containers()
+            inits = self._views(spec.get("initContainers") or [], have)
+            apps = self._views(spec.get("containers") or [], have)
+            self.waiting.clear()
+            for v in inits + apps:
+                v.waiting = None
+            phase = (self.pod.get("status") or {}).get("phase") or "Pending"
+            if phase not in ("Succeeded", "Failed"):
+                phase = pod_phase(spec, inits, apps)
+                if phase in ("Pending", "Running"):
+                    phase = "Failed" if spec.get("restartPolicy") == "Never" else phase
+            with contextlib.suppress(APIStatusError):
+                await self._report(inits, apps, phase)
+        for attempts in self._containers().values():
+            for st in attempts:
+                await self.kubelet.runtime.remove(st.id)
+        await self._teardown_sandbox()
+        await asyncio.to_thread(shutil.rmtree, self.kubelet.pod_dir(self.uid), True)
+        await asyncio.to_thread(shutil.rmtree, self.kubelet.pod_log_dir(self.pod), True)
+        if not self.removed:
+            try:
+                await self.kubelet.client.delete("", "v1", "pods", meta["name"], namespace=meta.get("namespace", ""),
+                                                 grace_period_seconds=0, preconditions={"uid": self.uid})
+            except APIStatusError as e:
+                if e.code not in (404, 409):
+                    raise
+
+    # ------------------------------------------------------------------ status
+    async def _report(self, inits: list[ContainerView], apps: list[ContainerView], phase: str) -> None:
+        k = self.kubelet
+        pod = self.pod
+        status: dict[str, Any] = {
+            "phase": phase,
+            "conditions": pod_conditions(pod, inits, apps, sandbox_ready=self.sandbox_ready, phase=phase,
+                                         now=rfc3339(time.time()) or ""),
+            "hostIP": k.node_ip, "hostIPs": [{"ip": k.node_ip}],
+            "startTime": (pod.get("status") or {}).get("startTime") or rfc3339(self.started_at),
+            "containerStatuses": [container_status(v) for v in apps],
+        }
+        if inits:
+            status["initContainerStatuses"] = [container_status(v) for v in inits]
+        if self.ip:
+            status["podIP"] = self.ip
+            status["podIPs"] = [{"ip": self.ip}]
+        comparable = {**status, "conditions": [{**c, "lastTransitionTime": None} for c in status["conditions"]]}
+        if comparable == self._last_status:
+            return
+        meta = pod["metadata"]
+        try:
+            updated = await k.client.patch("", "v1", "pods", meta["name"], {"status": status},
+                                           namespace=meta.get("namespace", ""), subresource="status",
+                                           patch_type="strategic")
+        except APIStatusError as e:
+            if e.code == 404:
+                self.removed = True
+                self._wake.set()
+                return
+            raise
+        self._last_status = comparable
+        if updated.get("metadata", {}).get("uid") == self.uid:
+            self.pod = updated if not self.pod["metadata"].get("deletionTimestamp") else self.pod
+
+
+def image_id(image: Image) -> str:
+    """What containerStatuses[].imageID shows: the repository at the manifest digest."""
+    ref = parse_reference(image.name)
+    return f"{ref.registry}/{ref.repository}@{image.manifest}"
+
+
+def image_size(image: Image) -> int:
+    return image.size
+
+
+def _latest(ref: str) -> bool:
+    """upstream's default pull policy: Always for ``:latest`` or no tag (and no digest)."""
+    if "@" in ref:
+        return False
+    last = ref.rsplit("/", 1)[-1]
+    return ":" not in last or last.endswith(":latest")
+
+
+def _seconds(s: float) -> str:
+    """A Go duration's text, as upstream's messages print them (``10s``, ``1m20s``, ``1.234s``)."""
+    if s >= 60:
+        m, rest = divmod(int(s), 60)
+        return f"{m}m{rest}s" if rest else f"{m}m0s"
+    if s < 1:
+        return f"{int(s * 1000)}ms"
+    return f"{s:.3f}".rstrip("0").rstrip(".") + "s"   # to the millisecond, as the kubelet truncates
