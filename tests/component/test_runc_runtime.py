@@ -117,3 +117,14 @@ def test_cgroup_layout_follows_the_kubelet():
     assert cgroups.cgroup_path("/kubepods", "Burstable", "u1", "c1") == "/kubepods/burstable/podu1/c1"
     assert cgroups.cgroup_path("/kubepods", "BestEffort", "u1", "c1") == "/kubepods/besteffort/podu1/c1"
     assert json.dumps(cgroups.oom_files("/kubepods/podu1/c1")).count("oom") == 1
+
+
+async def test_exec_in_a_running_container(env):
+    runtime = env[0]
+    st = await run(env, "echo ready > /tmp/flag; while true; do sleep 1; done")
+    await asyncio.sleep(0.2)
+    code, out = await runtime.exec_sync(st.id, ["sh", "-c", "cat /tmp/flag; echo $GREETING; exit 4"], timeout=10)
+    assert code == 4 and out == b"ready\nhi\n"
+    with pytest.raises(asyncio.TimeoutError):
+        await runtime.exec_sync(st.id, ["sleep", "30"], timeout=0.5)
+    await runtime.stop(st.id, 0)

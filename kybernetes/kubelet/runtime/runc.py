@@ -227,6 +227,30 @@ class RuncRuntime:
             loop.remove_reader(fd)
             os.close(fd)
 
+    async def exec_sync(self, cid: str, argv: list[str], timeout: float) -> tuple[int, bytes]:
+        """Run ``argv`` in the running container (``runc exec``, the container's own
+        process settings); its exit code and combined output. A command still running
+        after ``timeout`` seconds is killed and raises :class:`asyncio.TimeoutError`."""
+        cdir = self._dir(cid)
+        config = _read_json(cdir / "config.json") or {}
+        process = dict(config.get("process") or {})
+        process.update(args=list(argv), terminal=False)
+        spec_file = cdir / f"exec-{secrets.token_hex(4)}.json"
+        spec_file.write_text(json.dumps(process))
+        proc = await asyncio.create_subprocess_exec(
+            *self._runc("exec", "--process", str(spec_file), cid), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            out, _ = await asyncio.wait_for(proc.communicate(), timeout)
+        except asyncio.TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+            raise
+        finally:
+            spec_file.unlink(missing_ok=True)
+        return proc.returncode if proc.returncode is not None else 255, out
+
     # ------------------------------------------------------------------ stop and remove
     async def kill(self, cid: str, sig: int = signal.SIGTERM) -> None:
         st = self.state(cid)
