@@ -115,7 +115,8 @@ def _write_tar(path: Path, files: dict[str, bytes]) -> None:
 BUSYBOX = Path("/bin/busybox")      # Debian's busybox-static: one static binary, every applet
 BUSYBOX_APPLETS = ("sh", "ash", "sleep", "echo", "cat", "ls", "ps", "httpd", "wget", "nc", "true", "false", "env",
                    "id", "hostname", "mkdir", "rm", "touch", "test", "[", "head", "tail", "grep", "kill", "date",
-                   "printf", "seq", "yes", "dd", "ip", "ifconfig", "ping", "nslookup", "timeout", "pwd", "whoami")
+                   "printf", "seq", "yes", "dd", "ip", "ifconfig", "ping", "nslookup", "timeout", "pwd", "whoami", "unshare",
+                   "mount")
 
 
 def busybox_image(*, cmd: list[str] | None = None) -> ImageSpec:

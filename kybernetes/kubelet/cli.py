@@ -66,6 +66,10 @@ def add_kubelet_parser(sub: Any) -> None:
     p.add_argument("--container-log-max-size", type=_size, default=10 * 1024 * 1024,
                    help="rotate a container's log at this size (default 10Mi)")
     p.add_argument("--container-log-max-files", type=int, default=5)
+    p.add_argument("--node-lease-duration-seconds", type=int, default=40,
+                   help="the node Lease's duration; it is renewed every quarter of it (default 40)")
+    p.add_argument("--node-status-update-frequency", type=float, default=10.0,
+                   help="seconds between node status checks; a changed status is written at once (default 10)")
     p.add_argument("--port", type=int, default=10250, help="the kubelet API's port (0: any free port)")
     p.add_argument("--teardown", action="store_true",
                    help="kill this node's containers, remove its pod network, and exit")
@@ -84,7 +88,9 @@ def kubelet_config(args: argparse.Namespace) -> Any:
         max_pods=args.max_pods, pod_pids_limit=args.pod_max_pids, cgroup_root=args.cgroup_root, runc=args.runc,
         node_labels=args.node_labels, register_with_taints=args.register_with_taints,
         container_log_max_size=args.container_log_max_size, container_log_max_files=args.container_log_max_files,
-        port=args.port)
+        port=args.port, lease_duration=args.node_lease_duration_seconds,
+        lease_renew_interval=args.node_lease_duration_seconds / 4,
+        status_update_interval=args.node_status_update_frequency)
 
 
 async def run_kubelet_command(args: argparse.Namespace) -> int:

@@ -59,6 +59,7 @@ class KubeletConfig:
     container_log_max_size: int = 10 * 1024 * 1024
     container_log_max_files: int = 5
     port: int = 10250
+    lease_duration: int = 40
     lease_renew_interval: float = 10.0
     status_update_interval: float = 10.0
 
@@ -146,7 +147,8 @@ class Kubelet:
             node_info=node_info(self.machine, kubelet_version=f"v1.{KUBE_MINOR}.0-kyb.{__version__}",
                                 runtime_version=f"runc://{runtime_version}"),
             taints=cfg.register_with_taints, images=self.node_images,
-            lease_renew_interval=cfg.lease_renew_interval, status_update_interval=cfg.status_update_interval)
+            lease_duration=cfg.lease_duration, lease_renew_interval=cfg.lease_renew_interval,
+            status_update_interval=cfg.status_update_interval)
         tasks: list[asyncio.Task] = []
         try:
             await self.node.register()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import shutil
 import time
@@ -42,7 +43,8 @@ from .podstatus import (
     rfc3339,
 )
 from .runtime.runc import ContainerMeta, ContainerState, RuntimeError_
-from .runtime.spec import SpecError, oci_spec, pod_qos
+from .runtime.seccomp import SeccompError, seccomp_for
+from .runtime.spec import SpecError, capabilities, oci_spec, pod_qos
 from .sandbox import write_pod_files
 
 if TYPE_CHECKING:
@@ -93,7 +95,9 @@ class PodWorker:
         self.waiting: dict[str, Waiting] = {}  # container name -> why it is not running
         self.backoffs: dict[str, Backoff] = {}
         self.image_backoffs: dict[str, Backoff] = {}
-        self.started_at = time.time()
+        self.started_at = _parse_time((pod.get("status") or {}).get("startTime")) or time.time()
+        self.reason = ""                        # status.reason/message of a pod the kubelet failed
+        self.message = ""
         self._wake = asyncio.Event()
         self._next_wake: float | None = None
         self._watching: set[str] = set()
@@ -186,6 +190,11 @@ class PodWorker:
             await self._stop_all(grace=0)
             await self._teardown_sandbox()
             return False
+        deadline = spec.get("activeDeadlineSeconds")
+        if deadline is not None and time.time() - self.started_at >= deadline:
+            return await self._deadline_exceeded()
+        if deadline is not None:
+            self._wake_at(self.started_at + deadline)
         if not self.sandbox_ready:
             await self._setup_sandbox()
         have = self._containers()
@@ -222,6 +231,21 @@ class PodWorker:
         if phase in ("Succeeded", "Failed"):
             await self._stop_all(grace=0)
             await self._teardown_sandbox()
+        return False
+
+    async def _deadline_exceeded(self) -> bool:
+        """activeDeadlineSeconds passed: everything is stopped and the pod Failed."""
+        message = "Pod was active on the node longer than the specified deadline"
+        if self.reason != "DeadlineExceeded":
+            self.kubelet.event(self.pod, "Warning", "DeadlineExceeded", message)
+        self.reason, self.message = "DeadlineExceeded", message
+        spec = self.pod.get("spec") or {}
+        await self._stop_all(grace=float(spec.get("terminationGracePeriodSeconds", 30)))
+        self.waiting.clear()
+        have = self._containers()
+        await self._report(self._views(spec.get("initContainers") or [], have),
+                           self._views(spec.get("containers") or [], have), "Failed")
+        await self._teardown_sandbox()
         return False
 
     @staticmethod
@@ -276,11 +300,13 @@ class PodWorker:
                               name=name, attempt=attempt, image=c.get("image", ""),
                               image_id=image_id(image), log_path=log_path, init=init)
         try:
+            profile = seccomp_for(self.pod.get("spec") or {}, c, capabilities(c.get("securityContext") or {}),
+                                  profile_root=k.config.agent_dir / "seccomp")
             spec = oci_spec(self.pod, c, config, rootfs=lower, env=env, netns_path=self.netns_path,
                             cgroups_path="", memory_capacity=k.machine.memory, extra_mounts=self.mounts,
-                            pids_limit=k.config.pod_pids_limit)
+                            pids_limit=k.config.pod_pids_limit, seccomp=profile)
             st = await k.runtime.run(cmeta, spec, lower, pod_qos(self.pod.get("spec") or {}))
-        except (SpecError, RuntimeError_) as e:
+        except (SpecError, SeccompError, RuntimeError_) as e:
             reason = getattr(e, "reason", "CreateContainerError")
             self.waiting[name] = Waiting(reason, str(e))
             k.event(self.pod, "Warning", "Failed", f"Error: {e}")
@@ -429,6 +455,8 @@ class PodWorker:
         }
         if inits:
             status["initContainerStatuses"] = [container_status(v) for v in inits]
+        if self.reason:
+            status["reason"], status["message"] = self.reason, self.message
         if self.ip:
             status["podIP"] = self.ip
             status["podIPs"] = [{"ip": self.ip}]
@@ -459,6 +487,15 @@ def image_id(image: Image) -> str:
 
 def image_size(image: Image) -> int:
     return image.size
+
+
+def _parse_time(text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 def _latest(ref: str) -> bool:

@@ -13,7 +13,8 @@ import pytest
 from kybernetes.kubelet.images.store import ImageStore
 from kybernetes.kubelet.runtime import cgroups
 from kybernetes.kubelet.runtime.runc import ContainerMeta, RuncRuntime, RuntimeError_
-from kybernetes.kubelet.runtime.spec import oci_spec
+from kybernetes.kubelet.runtime.seccomp import SeccompError, runtime_default, seccomp_for
+from kybernetes.kubelet.runtime.spec import DEFAULT_CAPABILITIES, oci_spec
 from tests.imagebuild import busybox_image
 
 
@@ -31,14 +32,17 @@ async def env(tmp_path):
     assert not any(p.is_dir() for p in Path("/sys/fs/cgroup").glob(f"*{runtime.cgroup_root}"))
 
 
-async def run(env, script: str, *, name: str = "c", resources: dict | None = None, attempt: int = 0):
+async def run(env, script: str, *, name: str = "c", resources: dict | None = None, attempt: int = 0,
+              seccomp: dict | None = None, security: dict | None = None):
     runtime, lower, config, tmp = env
     container = {"name": name, "image": "busybox:test", "command": ["sh", "-c", script]}
     if resources:
         container["resources"] = resources
+    if security:
+        container["securityContext"] = security
     pod = {"metadata": {"name": "p", "namespace": "default", "uid": "uid-1"}, "spec": {"containers": [container]}}
     spec = oci_spec(pod, container, config, rootfs=lower, env=[("GREETING", "hi")], netns_path="",
-                    cgroups_path="", memory_capacity=8 << 30)
+                    cgroups_path="", memory_capacity=8 << 30, seccomp=seccomp)
     spec["linux"]["namespaces"] = [n for n in spec["linux"]["namespaces"] if n["type"] != "network"] + \
         [{"type": "network"}]
     meta = ContainerMeta(pod_uid="uid-1", pod_namespace="default", pod_name="p", name=name, attempt=attempt,
@@ -128,3 +132,26 @@ async def test_exec_in_a_running_container(env):
     with pytest.raises(asyncio.TimeoutError):
         await runtime.exec_sync(st.id, ["sleep", "30"], timeout=0.5)
     await runtime.stop(st.id, 0)
+
+
+async def test_seccomp_profiles_are_applied(env, tmp_path):
+    runtime = env[0]
+    script = "grep Seccomp: /proc/self/status; mkdir /tmp/d && echo made; unshare -m true && echo unshared"
+    default = await run(env, script, name="default", seccomp=runtime_default(DEFAULT_CAPABILITIES))
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "no-mkdir.json").write_text(json.dumps({
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}))
+    pod_spec = {"securityContext": {"seccompProfile": {"type": "Localhost", "localhostProfile": "no-mkdir.json"}}}
+    local = await run(env, script, name="local", seccomp=seccomp_for(pod_spec, {}, [], profile_root=tmp_path / "profiles"))
+    admin = await run(env, script, name="admin", security={"capabilities": {"add": ["SYS_ADMIN"]}},
+                      seccomp=runtime_default([*DEFAULT_CAPABILITIES, "CAP_SYS_ADMIN"]))
+    for st in (default, local, admin):
+        await asyncio.wait_for(runtime.wait(st.id), 10)
+    out = {st.meta.name: [c for _, _, c in records(st.meta.log_path)] for st in (default, local, admin)}
+    assert out["default"][0] == "Seccomp:\t2" and "made" in out["default"] and "unshared" not in out["default"]
+    assert "made" not in out["local"]
+    assert "unshared" in out["admin"]     # the capability lifts the default profile's ban, as containerd's does
+    with pytest.raises(SeccompError):
+        seccomp_for({"securityContext": {"seccompProfile": {"type": "Localhost", "localhostProfile": "../x"}}}, {},
+                    [], profile_root=tmp_path / "profiles")

@@ -34,28 +34,36 @@ def free_cluster_cidr() -> str:
             return str(cand)
 
 
+def start_kubelet(data, log_path, cidr: str, name: str = NODE, *extra: str) -> tuple[subprocess.Popen, list[str]]:
+    """A ``kyb kubelet`` for the cluster on ``data``, with busybox:1.36 to import at start."""
+    images = data / "agent" / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    busybox_image().oci_archive(images / "busybox.tar", "busybox:1.36")
+    flags = ["--data-dir", str(data), "--hostname-override", name, "--cluster-cidr", cidr,
+             "--cgroup-root", f"/kyb-e2e-{os.getpid()}-{name}", "--port", "0", *extra]
+    return spawn_kyb("kubelet", *flags, log_path=log_path), flags
+
+
+def teardown_kubelet(proc: subprocess.Popen, flags: list[str]) -> None:
+    stop_process(proc)
+    subprocess.run([sys.executable, "-m", "kybernetes.cli.main", "kubelet", "--teardown", *flags],
+                   capture_output=True, timeout=120)
+
+
 @pytest.fixture(scope="module")
 def node(tmp_path_factory):
     base = tmp_path_factory.mktemp("kyb-node")
     data = base / "data"
     cidr = free_cluster_cidr()
-    cgroup_root = f"/kyb-e2e-{os.getpid()}"
     cluster = start_cluster(data, "--cluster-cidr", cidr, controllers=True, scheduler=True)
-    images = data / "agent" / "images"
-    images.mkdir(parents=True)
-    busybox_image().oci_archive(images / "busybox.tar", "busybox:1.36")
-    flags = ["--data-dir", str(data), "--hostname-override", NODE, "--cluster-cidr", cidr,
-             "--cgroup-root", cgroup_root]
-    kubelet = spawn_kyb("kubelet", *flags, log_path=base / "kubelet.log")
+    kubelet, flags = start_kubelet(data, base / "kubelet.log", cidr)
     state = {"kubelet": kubelet, "flags": flags, "log": base / "kubelet.log", "cidr": cidr}
     try:
         k = Kubectl(str(KUBECTL_PIP), cluster, base)
         assert wait_for(lambda: _node_ready(k), timeout=60), (base / "kubelet.log").read_text()[-3000:]
         yield k, state
     finally:
-        stop_process(state["kubelet"])
-        subprocess.run([sys.executable, "-m", "kybernetes.cli.main", "kubelet", "--teardown", *flags],
-                       capture_output=True, timeout=120)
+        teardown_kubelet(state["kubelet"], flags)
         cluster.stop()
 
 
@@ -243,3 +251,120 @@ def test_kubelet_restart_adopts_running_containers(node):
     assert after["containerID"] == before["containerID"] and after["restartCount"] == 0
     assert after["state"]["running"]["startedAt"] == before["state"]["running"]["startedAt"]
     k("delete", "pod", "survivor")
+
+
+def test_logs_follow_tail_and_timestamps(node):
+    k, _ = node
+    apply(k, simple_pod("ticker", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.3; done"))
+    assert wait_for(lambda: container_status(pod_json(k, "ticker")).get("ready"), timeout=60)
+    follow = k.popen("logs", "-f", "ticker")
+    try:
+        lines = [follow.stdout.readline().strip() for _ in range(4)]
+    finally:
+        follow.kill()
+        follow.wait()
+    assert lines[:2] == ["tick 1", "tick 2"] and lines[3] == "tick 4", lines
+    last = k("logs", "ticker", "--tail=1").splitlines()
+    assert len(last) == 1 and last[0].startswith("tick ")
+    stamped = k("logs", "ticker", "--timestamps", "--tail=2").splitlines()
+    assert len(stamped) == 2 and all(" tick " in s and s.split(" ")[0].endswith("Z") for s in stamped), stamped
+    bad = k.run("logs", "ticker", "-c", "nope", check=False)
+    assert bad.returncode != 0 and "container nope is not valid for pod ticker" in bad.stderr
+    k("delete", "pod", "ticker")
+
+
+def test_active_deadline_fails_the_pod(node):
+    k, _ = node
+    apply(k, simple_pod("deadline", "while true; do sleep 1; done", activeDeadlineSeconds=2))
+
+    def failed():
+        p = pod_json(k, "deadline")
+        return p if p.get("status", {}).get("phase") == "Failed" else None
+    p = wait_for(failed, timeout=60)
+    assert p, pod_json(k, "deadline").get("status")
+    assert p["status"]["reason"] == "DeadlineExceeded"
+    assert p["status"]["message"] == "Pod was active on the node longer than the specified deadline"
+    assert container_status(p)["state"]["terminated"]["exitCode"] == 137   # sh as pid 1 ignores SIGTERM
+    k("delete", "pod", "deadline")
+
+
+def test_images_pulled_from_a_registry_and_pull_errors(node, tmp_path):
+    from tests.registry import Registry
+
+    k, _ = node
+    registry = Registry(tmp_path)
+    try:
+        registry.push("team/bb", "v1", busybox_image(cmd=["sh", "-c", "echo pulled-and-ran; sleep 3600"]))
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "pulled"},
+               "spec": {"terminationGracePeriodSeconds": 1,
+                        "containers": [{"name": "main", "image": f"{registry.host}/team/bb:v1"}]}}
+        apply(k, pod)
+        assert wait_for(lambda: container_status(pod_json(k, "pulled")).get("ready"), timeout=60), \
+            pod_json(k, "pulled").get("status")
+        assert wait_for(lambda: "pulled-and-ran" in k("logs", "pulled"), timeout=10)
+        events = k("get", "events", "--field-selector", "involvedObject.name=pulled")
+        assert f'Pulling image "{registry.host}/team/bb:v1"' in events and "Successfully pulled image" in events
+        missing = {**pod, "metadata": {"name": "missing"}}
+        missing["spec"] = {**pod["spec"], "containers": [{"name": "main", "image": f"{registry.host}/team/nope:v1"}]}
+        apply(k, missing)
+
+        def backing_off():
+            w = container_status(pod_json(k, "missing")).get("state", {}).get("waiting", {})
+            return w if w.get("reason") == "ImagePullBackOff" else None
+        assert wait_for(backing_off, timeout=60), pod_json(k, "missing").get("status")
+        events = k("get", "events", "--field-selector", "involvedObject.name=missing")
+        assert "Failed to pull image" in events and "Error: ErrImagePull" in events and "Back-off pulling image" in events
+        k("delete", "pod", "pulled", "missing")
+    finally:
+        registry.stop()
+
+
+def test_pods_of_a_silent_simulated_node_move_to_the_real_node(tmp_path):
+    from .conftest import start_controller_manager
+    from .test_node_failure import TOLERATE_2S
+    from .test_sim import start_sim
+
+    cidr = free_cluster_cidr()
+    cluster = start_cluster(tmp_path / "data", "--cluster-cidr", cidr, scheduler=True)
+    procs: list[subprocess.Popen] = []
+    kubelet, flags = start_kubelet(tmp_path / "data", tmp_path / "kubelet.log", cidr, "kyb-real",
+                                   "--node-lease-duration-seconds", "4")   # renewed every second
+    try:
+        procs.append(start_controller_manager(
+            cluster.kubeconfig, tmp_path / "cm.log", "--leader-elect", "false", "--node-monitor-period", "0.5s",
+            "--node-monitor-grace-period", "3s", "--node-eviction-rate", "10", "--cluster-cidr", cidr))
+        sim = start_sim(cluster.kubeconfig, "--nodes", "1", "--name-prefix", "sim-", "--lease-renew-interval", "1s",
+                        log_path=tmp_path / "sim.log")
+        procs.append(sim)
+        k = Kubectl(str(KUBECTL_PIP), cluster, tmp_path / "home")
+        assert wait_for(lambda: "kyb-real" in k("get", "nodes") and all(
+            line.split()[1] == "Ready" for line in k("get", "nodes", "--no-headers").splitlines()), timeout=60)
+        prefer_sim = {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{
+            "weight": 100, "preference": {"matchExpressions": [
+                {"key": "kubernetes.io/hostname", "operator": "NotIn", "values": ["kyb-real"]}]}}]}}
+        k("apply", "-f", "-", input=json.dumps({
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "moving"},
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "moving"}},
+                     "template": {"metadata": {"labels": {"app": "moving"}},
+                                  "spec": {"tolerations": TOLERATE_2S, "affinity": prefer_sim,
+                                           "terminationGracePeriodSeconds": 1,
+                                           "containers": [{"name": "c", "image": "busybox:1.36",
+                                                           "command": ["sh", "-c", "echo on $(hostname); sleep 3600"]}]}}}}))
+
+        def running(node_prefix: str) -> list[dict]:
+            items = k.json("get", "pods", "-l", "app=moving")["items"]
+            return [p for p in items if p["status"].get("phase") == "Running" and not p["metadata"].get(
+                "deletionTimestamp") and p["spec"].get("nodeName", "").startswith(node_prefix)]
+        assert wait_for(lambda: len(running("sim-")) == 2, timeout=60), k("get", "pods", "-o", "wide")
+        sim.send_signal(signal.SIGKILL)
+        sim.wait()
+        moved = wait_for(lambda: len(running("kyb-real")) == 2 and running("kyb-real"), timeout=90)
+        assert moved, k("get", "pods", "-o", "wide")
+        for p in moved:   # real containers now
+            assert container_status(p, "c")["containerID"].startswith("runc://")
+            assert wait_for(lambda: "on " in k("logs", p["metadata"]["name"]), timeout=10)
+    finally:
+        for p in procs:
+            stop_process(p)
+        teardown_kubelet(kubelet, flags)
+        cluster.stop()

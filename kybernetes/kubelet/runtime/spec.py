@@ -250,7 +250,7 @@ def _default_mounts(sc: Mapping[str, Any]) -> list[dict[str, Any]]:
 def oci_spec(pod: Mapping[str, Any], container: Mapping[str, Any], image_config: Mapping[str, Any], *,
              rootfs: Path, env: list[tuple[str, str]], netns_path: str, cgroups_path: str,
              memory_capacity: int, extra_mounts: list[dict[str, Any]] = (), pids_limit: int | None = None,
-             ) -> dict[str, Any]:
+             seccomp: dict[str, Any] | None = None) -> dict[str, Any]:
     """``config.json`` for ``container`` of ``pod``. ``env`` is the container's resolved
     environment (env and envFrom, in order); ``rootfs`` is the container's root (its
     overlay); ``extra_mounts`` are volumes and the /etc/hosts, hostname and resolv.conf
@@ -280,6 +280,8 @@ def oci_spec(pod: Mapping[str, Any], container: Mapping[str, Any], image_config:
         "cgroupsPath": cgroups_path,
         "resources": linux_resources(container, pids_limit=pids_limit),
     }
+    if seccomp is not None:
+        linux["seccomp"] = seccomp
     if not privileged:
         linux["maskedPaths"] = list(MASKED_PATHS)
         linux["readonlyPaths"] = list(READONLY_PATHS)
