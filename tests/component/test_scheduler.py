@@ -133,18 +133,21 @@ async def test_too_big_pod_is_unschedulable_until_a_fitting_node_appears(client,
     await create_pod(client, namespace, "big", cpu="4")
 
     async def condition():
+        # the scheduler may first try before its informer saw the last node (then it says
+        # 0/2); the node's arrival moves the pod back to the queue for another try
         pod = await client.get("", "v1", "pods", "big", namespace=namespace)
         conds = [c for c in (pod.get("status") or {}).get("conditions") or [] if c["type"] == "PodScheduled"]
-        return conds[0] if conds and conds[0]["status"] == "False" else None
+        return conds[0] if conds and conds[0]["status"] == "False" and "0/3" in conds[0]["message"] else None
     cond = await eventually(condition, what="PodScheduled=False")
     assert cond["reason"] == "Unschedulable"
     assert cond["message"].startswith(
         "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
         "2 Insufficient cpu.")
-    events = await eventually(lambda: events_for(client, namespace, "big", "FailedScheduling"),
-                              what="FailedScheduling event")
+    async def same_event():
+        return [e for e in await events_for(client, namespace, "big", "FailedScheduling")
+                if e["message"] == cond["message"]]
+    events = await eventually(same_event, what="FailedScheduling event")
     assert events[0]["type"] == "Warning"
-    assert events[0]["message"] == cond["message"]
 
     # explain-pending tells the same story, node by node
     explanation = await explain_with_client(client, namespace, "big")
