@@ -246,9 +246,6 @@ class Kubelet:
         if self.recorder is not None:
             self.recorder.record(pod, type=type_, reason=reason, message=message)
 
-    def probes_ready(self, uid: str, container: dict) -> bool:
-        return True
-
     async def _get_or_none(self, plural: str, namespace: str, name: str) -> dict | None:
         try:
             return await self.client.get("", "v1", plural, name, namespace=namespace)
@@ -289,9 +286,9 @@ async def teardown(config: KubeletConfig) -> None:
     (for tests and uninstalls; a kubelet restart keeps containers running)."""
     runtime = RuncRuntime(config.agent_dir, runc=config.runc, cgroup_root=config.cgroup_root)
     await runtime.teardown()
-    state = config.agent_dir / "network"
-    if state.exists():
-        bridge, prefix = agent_names(config.data_dir)
-        # the CIDR only matters for handing out addresses, which a teardown does not do
-        net = PodNetwork(state, bridge=bridge, pod_cidr="10.255.255.0/29", cluster_cidr=None, netns_prefix=prefix)
-        await asyncio.to_thread(net.teardown_node)
+    # the bridge exists from the node's start, its state dir only from its first pod
+    bridge, prefix = agent_names(config.data_dir)
+    # the CIDR only matters for handing out addresses, which a teardown does not do
+    net = PodNetwork(config.agent_dir / "network", bridge=bridge, pod_cidr="10.255.255.0/29",
+                     cluster_cidr=None, netns_prefix=prefix)
+    await asyncio.to_thread(net.teardown_node)

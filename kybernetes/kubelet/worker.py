@@ -34,6 +34,7 @@ from .env import EnvError
 from .images.pull import PullError, credentials_for
 from .images.reference import parse_reference
 from .images.store import Image, ImageError
+from .probes import HandlerTarget, ProbeManager, run_handler, target_for
 from .podstatus import (
     ContainerView,
     Waiting,
@@ -57,6 +58,7 @@ __all__ = ["PodWorker", "Backoff"]
 BACKOFF_INITIAL = 10.0
 BACKOFF_MAX = 300.0
 IMAGE_BACKOFF_INITIAL = 10.0
+POST_START_TIMEOUT = 300.0      # upstream waits for ever; a hung hook must not hold the pod's worker for good
 
 
 @dataclass
@@ -103,6 +105,7 @@ class PodWorker:
         self._watching: set[str] = set()
         self._last_status: dict | None = None
         self.task: asyncio.Task | None = None
+        self.probes = ProbeManager(kubelet.runtime, on_change=self.poke, event=kubelet.event)
 
     # ------------------------------------------------------------------ driving
     def start(self) -> None:
@@ -124,6 +127,12 @@ class PodWorker:
             self._next_wake = when
 
     async def _run(self) -> None:
+        try:
+            await self._loop()
+        finally:
+            await self.probes.close()
+
+    async def _loop(self) -> None:
         while True:
             self._wake.clear()
             self._next_wake = None
@@ -160,8 +169,8 @@ class PodWorker:
                                  waiting=self.waiting.get(c["name"]))
             if cur is not None:
                 view.image_id = cur.meta.image_id
-                view.started = cur.state == "running"
-                view.ready = cur.state == "running" and self.kubelet.probes_ready(self.uid, c)
+                view.started = cur.state == "running" and self.probes.started(cur.id, c)
+                view.ready = view.started and self.probes.ready(cur.id, c)
                 if cur.state == "running" and cur.id not in self._watching:
                     self._watch(cur.id)
             views.append(view)
@@ -198,6 +207,10 @@ class PodWorker:
         if not self.sandbox_ready:
             await self._setup_sandbox()
         have = self._containers()
+        running = [st for attempts in have.values() for st in attempts[-1:] if st.state == "running"]
+        self.probes.sync(self.pod, running, self.ip)
+        if await self._restart_unhealthy(running):
+            have = self._containers()
         inits = self._views(spec.get("initContainers") or [], have)
         apps = self._views(spec.get("containers") or [], have)
         policy = spec.get("restartPolicy") or "Always"
@@ -219,13 +232,13 @@ class PodWorker:
                         continue
                     if v.current is None or (v.current.state == "exited" and self._restarts(policy, v.current)):
                         await self._maybe_start(c, v, init=False, now=now)
-            else:
-                for v in apps:
-                    if v.current is None and v.name not in self.waiting:
-                        v.waiting = Waiting("PodInitializing")
             have = self._containers()
             inits = self._views(spec.get("initContainers") or [], have)
             apps = self._views(spec.get("containers") or [], have)
+            if initializing:
+                for v in apps:
+                    if v.current is None and v.waiting is None:
+                        v.waiting = Waiting("PodInitializing")
             phase = pod_phase(spec, inits, apps)
         await self._report(inits, apps, phase)
         if phase in ("Succeeded", "Failed"):
@@ -318,6 +331,14 @@ class PodWorker:
         k.event(self.pod, "Normal", "Started", f"Started container {name}")
         self._watch(st.id)
         await self._prune(name, keep=st.id)
+        hook = (c.get("lifecycle") or {}).get("postStart")
+        if hook:
+            result, message = await run_handler(hook, self._target(c, st), k.runtime, timeout=POST_START_TIMEOUT)
+            if result == "failure":
+                k.event(self.pod, "Warning", "FailedPostStartHook",
+                        f"PostStartHook failed: {message}" if message else "PostStartHook failed")
+                k.event(self.pod, "Normal", "Killing", "FailedPostStartHook")
+                await self._kill({**c, "lifecycle": {}}, st, self._grace())
 
     async def _prune(self, name: str, keep: str) -> None:
         """Keep the new attempt and the one before it (for lastState and logs --previous)."""
@@ -397,13 +418,57 @@ class PodWorker:
         self.sandbox_ready = False
 
     # ------------------------------------------------------------------ stopping
+    def _container_spec(self, name: str) -> dict:
+        spec = self.pod.get("spec") or {}
+        return next((c for c in (spec.get("containers") or []) + (spec.get("initContainers") or [])
+                     if c.get("name") == name), {"name": name})
+
+    def _grace(self) -> float:
+        return float((self.pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30))
+
+    async def _restart_unhealthy(self, running: list[ContainerState]) -> bool:
+        """Kill containers whose liveness (or startup) probe failed; True if any was."""
+        killed = False
+        for st in running:
+            kind = self.probes.liveness_failed(st.id)
+            if kind is None:
+                continue
+            c = self._container_spec(st.meta.name)
+            self.kubelet.event(self.pod, "Normal", "Killing",
+                               f"Container {st.meta.name} failed {kind} probe, will be restarted")
+            probe = c.get(f"{kind}Probe") or {}
+            grace = probe.get("terminationGracePeriodSeconds")
+            await self._kill(c, st, float(grace) if grace is not None else self._grace())
+            killed = True
+        return killed
+
+    def _target(self, c: dict, st: ContainerState) -> HandlerTarget:
+        return target_for(c, st.id, self.ip)
+
+    async def _kill(self, c: dict, st: ContainerState, grace: float) -> None:
+        """preStop (within the grace period), then SIGTERM, then SIGKILL when the rest of
+        the grace period is over (never less than 2 s after the preStop hook, as upstream)."""
+        hook = (c.get("lifecycle") or {}).get("preStop")
+        if hook and grace > 0:
+            started = time.monotonic()
+            try:
+                result, message = await asyncio.wait_for(
+                    run_handler(hook, self._target(c, st), self.kubelet.runtime, timeout=grace), grace)
+            except asyncio.TimeoutError:
+                result, message = "failure", f"PreStopHook timed out after {_seconds(grace)}"
+            if result == "failure":
+                self.kubelet.event(self.pod, "Warning", "FailedPreStopHook",
+                                   f"PreStopHook failed: {message}" if message else "PreStopHook failed")
+            grace = max(grace - (time.monotonic() - started), 2.0)
+        await self.kubelet.runtime.stop(st.id, grace)
+
     async def _stop_all(self, grace: float) -> None:
         running = [st for attempts in self._containers().values() for st in attempts if st.state == "running"]
         if not running:
             return
         for st in running:
             self.kubelet.event(self.pod, "Normal", "Killing", f"Stopping container {st.meta.name}")
-        await asyncio.gather(*(self.kubelet.runtime.stop(st.id, grace) for st in running))
+        await asyncio.gather(*(self._kill(self._container_spec(st.meta.name), st, grace) for st in running))
 
     async def terminate(self) -> None:
         """Stop everything, report the final status, confirm the deletion, clean up."""
@@ -427,6 +492,7 @@ class PodWorker:
                     phase = "Failed" if spec.get("restartPolicy") == "Never" else phase
             with contextlib.suppress(APIStatusError):
                 await self._report(inits, apps, phase)
+        self.probes.stop()
         for attempts in self._containers().values():
             for st in attempts:
                 await self.kubelet.runtime.remove(st.id)

@@ -235,6 +235,78 @@ def test_delete_honours_the_grace_period(node):
     assert took < 9, f"the pod ignored its SIGTERM handler's exit and waited out the grace ({took:.1f}s)"
 
 
+def events_of(k: Kubectl, name: str) -> str:
+    return k("get", "events", "--field-selector", f"involvedObject.name={name}", "-o",
+             "custom-columns=TYPE:.type,REASON:.reason,MESSAGE:.message")
+
+
+def test_lifecycle_hooks_run_around_the_container(node):
+    k, _ = node
+    pod = simple_pod("hooked", "trap 'echo got TERM; exit 0' TERM; "
+                     "until [ -f /tmp/poststart ]; do sleep 0.1; done; echo saw poststart; "
+                     "until [ -f /tmp/prestop ]; do sleep 0.1; done; echo saw prestop; "
+                     "while true; do sleep 0.1; done", terminationGracePeriodSeconds=20)
+    pod["spec"]["containers"][0]["lifecycle"] = {
+        "postStart": {"exec": {"command": ["touch", "/tmp/poststart"]}},
+        "preStop": {"exec": {"command": ["sh", "-c", "touch /tmp/prestop; sleep 2"]}},
+    }
+    apply(k, pod)
+    assert wait_for(lambda: "saw poststart" in k("logs", "hooked", check=False), timeout=60), \
+        k("describe", "pod", "hooked")
+    follow = k.popen("logs", "-f", "hooked")
+    time.sleep(0.5)
+    started = time.monotonic()
+    k("delete", "pod", "hooked", "--wait=true", timeout=60)
+    took = time.monotonic() - started
+    follow.wait(10)
+    lines = follow.stdout.read().split()
+    assert "prestop" in lines and "TERM" in lines, lines
+    assert lines.index("prestop") < lines.index("TERM"), f"SIGTERM came before the preStop hook ended: {lines}"
+    assert 2 <= took < 15, f"deletion took {took:.1f}s: the preStop hook sleeps 2 s, then the container exits on TERM"
+
+
+def test_failing_liveness_probe_restarts_the_container(node):
+    k, _ = node
+    pod = simple_pod("unwell", "touch /tmp/healthy; sleep 3; rm /tmp/healthy; while true; do sleep 1; done")
+    pod["spec"]["containers"][0]["livenessProbe"] = {
+        "exec": {"command": ["cat", "/tmp/healthy"]}, "initialDelaySeconds": 1, "periodSeconds": 1,
+        "failureThreshold": 2}
+    apply(k, pod)
+    restarted = wait_for(lambda: (lambda cs: cs if cs.get("restartCount", 0) >= 1 else None)(
+        container_status(pod_json(k, "unwell"))), timeout=60)
+    assert restarted, k("describe", "pod", "unwell")
+    # sh as pid 1 ignores SIGTERM, so the 2 s grace ends in SIGKILL
+    assert restarted["lastState"]["terminated"]["exitCode"] == 137
+    events = events_of(k, "unwell")
+    assert "Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory" in events, events
+    assert "Container main failed liveness probe, will be restarted" in events, events
+    k("delete", "pod", "unwell")
+
+
+def test_readiness_probe_gates_ready(node):
+    k, _ = node
+    pod = simple_pod("gated", "mkdir -p /www; httpd -f -p 8080 -h /www & sleep 5; echo ok > /www/ready; "
+                     "sleep 6; rm /www/ready; while true; do sleep 1; done")
+    main = pod["spec"]["containers"][0]
+    main["ports"] = [{"name": "http", "containerPort": 8080}]
+    main["readinessProbe"] = {"httpGet": {"path": "/ready", "port": "http"}, "periodSeconds": 1,
+                              "failureThreshold": 1}
+    apply(k, pod)
+    running = wait_for(lambda: (lambda p: p if container_status(p).get("state", {}).get("running") else None)(
+        pod_json(k, "gated")), timeout=60)
+    assert running, k("describe", "pod", "gated")
+    assert container_status(running)["ready"] is False
+    assert {c["type"]: c["status"] for c in running["status"]["conditions"]}["Ready"] == "False"
+    assert " 0/1 " in k("get", "pod", "gated")
+    assert wait_for(lambda: container_status(pod_json(k, "gated")).get("ready"), timeout=20), \
+        k("describe", "pod", "gated")
+    assert " 1/1 " in k("get", "pod", "gated")
+    assert wait_for(lambda: container_status(pod_json(k, "gated")).get("ready") is False, timeout=20)
+    assert container_status(pod_json(k, "gated"))["restartCount"] == 0   # readiness never restarts
+    assert "Readiness probe failed: HTTP probe failed with statuscode: 404" in events_of(k, "gated")
+    k("delete", "pod", "gated")
+
+
 def test_kubelet_restart_adopts_running_containers(node):
     k, state = node
     apply(k, simple_pod("survivor", "while true; do sleep 1; done"))
