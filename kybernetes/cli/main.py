@@ -90,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run_sim_command(args))
             return 0
         if args.command == "kubelet":
+            from ..kubelet import rootless
+            if rootless.needs_reexec():
+                rootless.reexec(sys.argv[1:] if argv is None else list(argv))
             return asyncio.run(run_kubelet_command(args))
         if args.command in SCHEDULER_COMMANDS:
             return asyncio.run(run_scheduler_command(args))

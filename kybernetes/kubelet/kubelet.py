@@ -30,6 +30,7 @@ from .images.store import ImageError, ImageStore
 from .network import PodNetwork
 from .node import NodeAgent
 from .nodestatus import allocatable, capacity, node_info, read_machine
+from .rootless import in_user_namespace
 from .runtime.runc import RuncRuntime
 from .server import KubeletServer
 from .worker import PodWorker
@@ -81,12 +82,14 @@ class Kubelet:
         agent = config.agent_dir
         self.machine = read_machine(config.data_dir)
         self.name = (config.node_name or self.machine.hostname).lower()
+        self.rootless = in_user_namespace()
         self.images = ImageStore(store_root(config.data_dir))
         self.puller = Puller(self.images)
         self.runtime = RuncRuntime(agent, runc=config.runc, cgroup_root=config.cgroup_root,
                                    log_max_size=config.container_log_max_size,
-                                   log_max_files=config.container_log_max_files)
+                                   log_max_files=config.container_log_max_files, rootless=self.rootless)
         self.network: PodNetwork | None = None
+        self.sockets = None   # makes sockets that reach pods (rootless); None: any socket does
         self.node_ip = config.node_ip
         self.client: Client | None = None   # type: ignore[assignment]
         self.recorder: EventRecorder | None = None
@@ -119,9 +122,7 @@ class Kubelet:
                 log.warning("could not import %s: %s", path, e)
 
     def _network_for(self, pod_cidr: str) -> PodNetwork:
-        bridge, prefix = agent_names(self.config.data_dir)
-        return PodNetwork(self.config.agent_dir / "network", bridge=bridge, pod_cidr=pod_cidr,
-                          cluster_cidr=self.config.cluster_cidr or None, netns_prefix=prefix)
+        return pod_network(self.config, pod_cidr, rootless=self.rootless)
 
     def node_images(self) -> list[dict]:
         out = []
@@ -154,10 +155,15 @@ class Kubelet:
             await self.node.register()
             tasks.append(asyncio.create_task(self.node.run(), name="node heartbeats"))
             pod_cidr = await self.node.wait_for_pod_cidr()
+            if self.rootless:
+                # the pods' namespaces died with the last run's user namespace: start clean
+                await teardown(cfg, rootless=True)
             self.network = self._network_for(pod_cidr)
             await asyncio.to_thread(self.network.setup_node)
+            self.sockets = self.network.socket_maker()
             if not self.node_ip:
-                self.node_ip = self.network.gateway
+                # a rootless node's bridge is out of the host's reach: its API is on loopback
+                self.node_ip = "127.0.0.1" if self.rootless else self.network.gateway
             await self._serve()
             self.node.addresses = [{"type": "InternalIP", "address": self.node_ip},
                                    {"type": "Hostname", "address": self.name}]
@@ -281,14 +287,23 @@ class Kubelet:
         return [s for s in found if s is not None]
 
 
-async def teardown(config: KubeletConfig) -> None:
+def pod_network(config: KubeletConfig, pod_cidr: str, *, rootless: bool) -> PodNetwork:
+    bridge, prefix = agent_names(config.data_dir)
+    if not rootless:
+        return PodNetwork(config.agent_dir / "network", bridge=bridge, pod_cidr=pod_cidr,
+                          cluster_cidr=config.cluster_cidr or None, netns_prefix=prefix)
+    return PodNetwork(config.agent_dir / "network", bridge=bridge, pod_cidr=pod_cidr,
+                      cluster_cidr=config.cluster_cidr or None, netns_prefix=prefix,
+                      netns_dir=str(config.agent_dir / "netns"), node_netns=f"{prefix}-node")
+
+
+async def teardown(config: KubeletConfig, *, rootless: bool | None = None) -> None:
     """Kill every container of this node and remove its pods' network and the bridge
     (for tests and uninstalls; a kubelet restart keeps containers running)."""
-    runtime = RuncRuntime(config.agent_dir, runc=config.runc, cgroup_root=config.cgroup_root)
+    rootless = in_user_namespace() if rootless is None else rootless
+    runtime = RuncRuntime(config.agent_dir, runc=config.runc, cgroup_root=config.cgroup_root, rootless=rootless)
     await runtime.teardown()
-    # the bridge exists from the node's start, its state dir only from its first pod
-    bridge, prefix = agent_names(config.data_dir)
+    # the bridge exists from the node's start, its state dir only from its first pod;
     # the CIDR only matters for handing out addresses, which a teardown does not do
-    net = PodNetwork(config.agent_dir / "network", bridge=bridge, pod_cidr="10.255.255.0/29",
-                     cluster_cidr=None, netns_prefix=prefix)
+    net = pod_network(config, "10.255.255.0/29", rootless=rootless)
     await asyncio.to_thread(net.teardown_node)

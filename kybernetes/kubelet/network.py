@@ -4,6 +4,10 @@ pair to a per-node bridge, with an IPv4 address from the node's podCIDR.
     root netns:  <bridge> (gateway, e.g. 10.42.0.1/24) ── kv<hash> ─┐
     pod netns:   lo, eth0 (10.42.0.N/24) ───────────────────────────┘
 
+A rootless kubelet (root only inside a user namespace of its own) cannot touch the
+host's namespace; its bridge then lives in a *node* namespace of its own instead of the
+root one, and sockets meant for pods (probes) are made there (:class:`SocketMaker`).
+
 Pods see their subnet on-link and, when a cluster CIDR is given, a route to it via the
 gateway; there is no default route, so nothing a pod sends can leave the node (the
 kubelet never enables forwarding or NAT). Addresses are kept in ``ipam.json`` under the
@@ -25,6 +29,7 @@ import hashlib
 import ipaddress
 import json
 import os
+import queue
 import re
 import socket
 import threading
@@ -49,7 +54,7 @@ class NetworkError(ValueError):
 
 @dataclass(frozen=True)
 class PodNet:
-    netns_path: str   # /var/run/netns/<netns>: the OCI "network" namespace path for runc
+    netns_path: str   # <netns dir>/<netns>: the OCI "network" namespace path for runc
     ip: str
     netns: str
 
@@ -124,12 +129,17 @@ class IPAM:
 
 class PodNetwork:
     def __init__(self, state_dir: Path, *, bridge: str, pod_cidr: str, cluster_cidr: str | None = None,
-                 netns_prefix: str, mtu: int = 1500) -> None:
+                 netns_prefix: str, mtu: int = 1500, netns_dir: str = netns.NETNS_RUN_DIR,
+                 node_netns: str | None = None) -> None:
+        """``node_netns`` names the namespace that holds the bridge (rootless); by
+        default the bridge is in the kubelet's own, the host's."""
         if not 0 < len(bridge) <= 15:
             raise NetworkError(f"bridge name {bridge!r} must have 1 to 15 characters")
         self.bridge = bridge
         self.prefix = netns_prefix
         self.mtu = mtu
+        self.netns_dir = str(netns_dir)
+        self.node_netns = node_netns
         self.ipam = IPAM(Path(state_dir) / "ipam.json", pod_cidr)
         try:
             self.cluster_cidr = ipaddress.IPv4Network(cluster_cidr) if cluster_cidr else None
@@ -155,13 +165,33 @@ class PodNetwork:
 
     def _pod_net(self, uid: str, ip: str) -> PodNet:
         name = self.netns_name(uid)
-        return PodNet(netns_path=os.path.join(netns.NETNS_RUN_DIR, name), ip=ip, netns=name)
+        return PodNet(netns_path=self._netns_path(name), ip=ip, netns=name)
+
+    def _netns_path(self, name: str) -> str:
+        return os.path.join(self.netns_dir, name)
+
+    def _on_node(self, fn: Callable[..., T], *args) -> T:
+        """Run ``fn`` in the namespace that holds the bridge."""
+        if self.node_netns is None:
+            return fn(*args)
+
+        def run() -> T:
+            _enter_netns(self._netns_path(self.node_netns))
+            return fn(*args)
+        return _in_fresh_thread(run)
+
+    def socket_maker(self) -> SocketMaker | None:
+        """How to make sockets that reach pods: None when the kubelet's own do."""
+        return None if self.node_netns is None else SocketMaker(self._netns_path(self.node_netns))
 
     def _lock(self, uid: str) -> threading.Lock:
         return self._locks[int(hashlib.sha256(uid.encode()).hexdigest()[:4], 16) % len(self._locks)]
 
     # ------------------------------------------------------------------ node
     def setup_node(self) -> None:
+        self._on_node(self._setup_bridge)
+
+    def _setup_bridge(self) -> None:
         with _rtnl() as ipr:
             index = _lookup(ipr, self.bridge)
             if index is None:
@@ -177,9 +207,16 @@ class PodNetwork:
         """Remove every pod namespace of this node (recorded, or just named ``<prefix>-*``:
         a crash, a wiped state dir), their veths, the bridge and the address file."""
         names = {self.netns_name(uid) for uid in self.ipam.allocations()}
-        names |= {n for n in netns.listnetns() if n.startswith(self.prefix + "-")}
+        names |= {n for n in netns.listnetns(self.netns_dir) if n.startswith(self.prefix + "-")}
+        names.discard(self.node_netns)
         for name in names:
-            _remove_netns(name)
+            _remove_netns(self._netns_path(name))
+        self._on_node(self._remove_bridge, wait)
+        if self.node_netns is not None:
+            _remove_netns(self._netns_path(self.node_netns))
+        self.ipam.remove()
+
+    def _remove_bridge(self, wait: float) -> None:
         with _rtnl() as ipr:
             # a dying namespace takes its veth pair along, and the kernel batches that far
             # better than one synchronous delete per veth; wait for it, then delete what
@@ -197,7 +234,6 @@ class PodNetwork:
             if index is not None:
                 with _ignore(errno.ENODEV):
                     ipr.link("del", index=index)
-        self.ipam.remove()
 
     # ------------------------------------------------------------------ pods
     def pods(self) -> dict[str, PodNet]:
@@ -211,22 +247,28 @@ class PodNetwork:
 
     def teardown_pod(self, pod_uid: str) -> None:
         with self._lock(pod_uid):
-            with _rtnl() as ipr:
-                index = _lookup(ipr, self.veth_name(pod_uid))
-                if index is not None:
-                    with _ignore(errno.ENODEV):   # deleting one end removes both
-                        ipr.link("del", index=index)
-            _remove_netns(self.netns_name(pod_uid))
+            self._on_node(self._remove_veth, self.veth_name(pod_uid))
+            _remove_netns(self._netns_path(self.netns_name(pod_uid)))
             self.ipam.release(pod_uid)   # last: a crash before this leaves a record to retry
+
+    @staticmethod
+    def _remove_veth(veth: str) -> None:
+        with _rtnl() as ipr:
+            index = _lookup(ipr, veth)
+            if index is not None:
+                with _ignore(errno.ENODEV):   # deleting one end removes both
+                    ipr.link("del", index=index)
 
     def _plumb(self, net: PodNet, veth: str) -> None:
         """Create or repair the pod's namespace, veth and addresses (in a throwaway thread)."""
         net_mask = self.ipam.network.prefixlen
+        if self.node_netns is not None:
+            _enter_netns(self._netns_path(self.node_netns))
         with _rtnl() as host:   # opened before the switch, so it stays in the root namespace
             bridge = _lookup(host, self.bridge)
             if bridge is None:
                 raise NetworkError(f"bridge {self.bridge} does not exist (setup_node first)")
-            _enter_netns(net.netns)
+            _enter_netns(net.netns_path)
             with _rtnl() as pod:
                 eth0, host_end = _lookup(pod, POD_IFNAME), _lookup(host, veth)
                 if eth0 is None or host_end is None:   # new, or half made before a crash
@@ -288,9 +330,8 @@ def _ignore(*codes: int) -> Iterator[None]:
             raise
 
 
-def _enter_netns(name: str) -> None:
-    """Move the calling thread into the named namespace, creating it if needed."""
-    path = os.path.join(netns.NETNS_RUN_DIR, name)
+def _enter_netns(path: str) -> None:
+    """Move the calling thread into the namespace bound at ``path``, creating it if needed."""
     with contextlib.suppress(FileNotFoundError):
         fd = os.open(path, os.O_RDONLY)
         try:
@@ -299,7 +340,7 @@ def _enter_netns(name: str) -> None:
         except OSError as e:
             if e.errno != errno.EINVAL:
                 raise
-            _remove_netns(name)   # a bare file, left by a crash between create and mount
+            _remove_netns(path)   # a bare file, left by a crash between create and mount
         finally:
             os.close(fd)
     # unshare moves only this thread; attach bind-mounts its namespace to the path,
@@ -307,12 +348,62 @@ def _enter_netns(name: str) -> None:
     if _libc.unshare(CLONE_NEWNET) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"unshare(CLONE_NEWNET): {os.strerror(err)}")
-    netns.attach(name, threading.get_native_id())
+    netns.attach(path, threading.get_native_id())
 
 
-def _remove_netns(name: str) -> None:
+def _remove_netns(path: str) -> None:
     with contextlib.suppress(FileNotFoundError):
-        netns.remove(name)   # lazy unmount, then unlink; gone for good once unused
+        netns.remove(path)   # lazy unmount, then unlink; gone for good once unused
+
+
+class SocketMaker:
+    """Makes sockets inside one network namespace: a thread that lives there makes
+    them (a socket keeps the namespace it was made in, wherever it is used). For a
+    rootless kubelet, which cannot switch its own threads back and forth."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def __call__(self, family: int = socket.AF_INET, type_: int = socket.SOCK_STREAM, proto: int = 0) -> socket.socket:
+        with self._start_lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name="kyb-node-netns", daemon=True)
+                self._thread.start()
+        answer: queue.SimpleQueue = queue.SimpleQueue()
+        self._requests.put(((family, type_, proto), answer))
+        ok, value = answer.get()
+        if not ok:
+            raise value
+        return value
+
+    def enter(self) -> None:
+        """Move the calling (single-threaded, e.g. just forked) process into the namespace."""
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            if _libc.setns(fd, CLONE_NEWNET) != 0:
+                err = ctypes.get_errno()
+                raise OSError(err, f"setns({self.path}): {os.strerror(err)}")
+        finally:
+            os.close(fd)
+
+    def _serve(self) -> None:
+        entered: BaseException | None = None
+        try:
+            _enter_netns(self.path)
+        except BaseException as e:  # noqa: BLE001 -- every caller gets it
+            entered = e
+        while True:
+            args, answer = self._requests.get()
+            if entered is not None:
+                answer.put((False, entered))
+                continue
+            try:
+                answer.put((True, socket.socket(*args)))
+            except OSError as e:
+                answer.put((False, e))
 
 
 def _in_fresh_thread(fn: Callable[..., T], *args) -> T:

@@ -24,8 +24,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import socket
 import ssl
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +37,8 @@ from typing import Any
 
 import aiohttp
 import yarl
+
+from .network import SocketMaker
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +52,19 @@ GRPC_STATUS = {0: "UNKNOWN", 1: "SERVING", 2: "NOT_SERVING", 3: "SERVICE_UNKNOWN
 
 @dataclass(frozen=True)
 class HandlerTarget:
-    """Where a handler runs: the pod's address, the container, its named ports."""
+    """Where a handler runs: the pod's address, the container, its named ports, and
+    (rootless kubelet) the maker of sockets that can reach the pod."""
     pod_ip: str
     container_id: str
     ports: dict[str, int] = field(default_factory=dict)
+    sockets: SocketMaker | None = None
 
 
-def target_for(container: dict, container_id: str, pod_ip: str | None) -> HandlerTarget:
+def target_for(container: dict, container_id: str, pod_ip: str | None,
+               sockets: SocketMaker | None = None) -> HandlerTarget:
     ports = {p["name"]: int(p["containerPort"]) for p in container.get("ports") or []
              if p.get("name") and p.get("containerPort")}
-    return HandlerTarget(pod_ip=pod_ip or "127.0.0.1", container_id=container_id, ports=ports)
+    return HandlerTarget(pod_ip=pod_ip or "127.0.0.1", container_id=container_id, ports=ports, sockets=sockets)
 
 
 class _HandlerError(Exception):
@@ -140,7 +149,9 @@ async def _http_get(spec: dict, target: HandlerTarget, timeout: float) -> tuple[
         if h.get("name"):
             headers[h["name"]] = h.get("value", "")
     ssl_ctx: ssl.SSLContext | bool = False      # upstream's probes never verify certificates
-    connector = aiohttp.TCPConnector(ssl=ssl_ctx, force_close=True)
+    make = target.sockets
+    factory = None if make is None else (lambda info: make(info[0], info[1], info[2]))
+    connector = aiohttp.TCPConnector(ssl=ssl_ctx, force_close=True, socket_factory=factory)
     try:
         async with aiohttp.ClientSession(connector=connector, skip_auto_headers=("Accept-Encoding",),
                                          timeout=aiohttp.ClientTimeout(total=timeout)) as session:
@@ -181,13 +192,27 @@ async def _tcp(spec: dict, target: HandlerTarget, timeout: float) -> tuple[str, 
     host = spec.get("host") or target.pod_ip
     port = _port(spec.get("port"), target)
     try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        if target.sockets is None:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        else:
+            _, writer = await asyncio.wait_for(_open_in(target.sockets, host, port), timeout)
     except (OSError, asyncio.TimeoutError) as e:
         return "failure", f"dial tcp {_host_port(host, port)}: {_dial_error(e)}"
     writer.close()
     with contextlib.suppress(OSError):
         await writer.wait_closed()
     return "success", ""
+
+
+async def _open_in(sockets: SocketMaker, host: str, port: int):
+    sock = sockets(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, 0)
+    try:
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, (host, port))
+    except BaseException:
+        sock.close()
+        raise
+    return await asyncio.open_connection(sock=sock)
 
 
 def _health_request(service: str) -> bytes:
@@ -224,6 +249,8 @@ def _health_status(reply: bytes) -> int:
 
 
 async def _grpc(spec: dict, target: HandlerTarget, timeout: float) -> tuple[str, str]:
+    if target.sockets is not None:
+        return await _grpc_in_netns(spec, target, timeout)
     import grpc                          # heavy; only pods with grpc probes pay for it
 
     port = int(spec.get("port") or 0)
@@ -251,6 +278,28 @@ async def _grpc(spec: dict, target: HandlerTarget, timeout: float) -> tuple[str,
     if status != 1:
         return "failure", f"service unhealthy (responded with {GRPC_STATUS.get(status, str(status))!r})"
     return "success", ""
+
+
+async def _grpc_in_netns(spec: dict, target: HandlerTarget, timeout: float) -> tuple[str, str]:
+    """gRPC makes its own sockets, so a rootless kubelet checks from a child process
+    that lives in the namespace that reaches the pod."""
+    assert target.sockets is not None
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "kybernetes.kubelet.probes", json.dumps(
+            {"grpc": spec, "pod_ip": target.pod_ip, "timeout": timeout}),
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        preexec_fn=target.sockets.enter)
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout + 10)
+    except asyncio.TimeoutError:
+        proc.kill()
+        await proc.wait()
+        return "failure", f"timeout: health rpc did not complete within {timeout:g}s"
+    try:
+        result, message = json.loads(out)
+    except ValueError:
+        return "failure", f"the gRPC probe exited with {proc.returncode}"
+    return result, message
 
 
 # ---------------------------------------------------------------------------- probe manager
@@ -336,8 +385,9 @@ class ProbeManager:
     """The probes of one pod's running containers (see the module docstring)."""
 
     def __init__(self, runtime: Any, *, on_change: Callable[[], None],
-                 event: Callable[[dict, str, str, str], None]) -> None:
+                 event: Callable[[dict, str, str, str], None], sockets: SocketMaker | None = None) -> None:
         self.runtime = runtime
+        self.sockets = sockets
         self.on_change = on_change
         self.event = event
         self._containers: dict[str, _ContainerProbes] = {}
@@ -359,7 +409,7 @@ class ProbeManager:
             if st.id not in self._containers and _has_probes(container):
                 self._containers[st.id] = _ContainerProbes(
                     self, pod, container, st.id, st.started_at or time.time(),
-                    target_for(container, st.id, pod_ip))
+                    target_for(container, st.id, pod_ip, self.sockets))
         for cid in [cid for cid in self._containers if cid not in alive]:
             self._containers.pop(cid).task.cancel()
 
@@ -391,3 +441,9 @@ class ProbeManager:
 
 def _has_probes(container: dict) -> bool:
     return any(f"{kind}Probe" in container for kind in KINDS)
+
+
+if __name__ == "__main__":   # the child of _grpc_in_netns
+    asked = json.loads(sys.argv[1])
+    answer = asyncio.run(_grpc(asked["grpc"], HandlerTarget(asked["pod_ip"], ""), float(asked["timeout"])))
+    print(json.dumps(answer))

@@ -105,7 +105,8 @@ class PodWorker:
         self._watching: set[str] = set()
         self._last_status: dict | None = None
         self.task: asyncio.Task | None = None
-        self.probes = ProbeManager(kubelet.runtime, on_change=self.poke, event=kubelet.event)
+        self.probes = ProbeManager(kubelet.runtime, on_change=self.poke, event=kubelet.event,
+                                   sockets=kubelet.sockets)
 
     # ------------------------------------------------------------------ driving
     def start(self) -> None:
@@ -443,7 +444,7 @@ class PodWorker:
         return killed
 
     def _target(self, c: dict, st: ContainerState) -> HandlerTarget:
-        return target_for(c, st.id, self.ip)
+        return target_for(c, st.id, self.ip, self.kubelet.sockets)
 
     async def _kill(self, c: dict, st: ContainerState, grace: float) -> None:
         """preStop (within the grace period), then SIGTERM, then SIGKILL when the rest of

@@ -4,6 +4,7 @@ manager's timing and thresholds against a scripted runtime."""
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import time
 from types import SimpleNamespace
@@ -280,3 +281,22 @@ async def test_plain_init_containers_are_not_probed_but_sidecars_are():
     await wait_for(lambda: probes.ready("c2", sidecar))
     assert {argv[0] for _, argv in rt.calls} == {"side"}
     await probes.close()
+
+
+async def test_handlers_through_a_socket_maker(http_server, grpc_server):
+    """A rootless kubelet reaches pods through sockets made in its node namespace; here
+    the namespace is this process's own, so the same servers answer."""
+    from kybernetes.kubelet.network import SocketMaker
+
+    port, seen = http_server
+    target = HandlerTarget("127.0.0.1", "c1", {}, sockets=SocketMaker(f"/proc/{os.getpid()}/ns/net"))
+    assert await run_handler({"httpGet": {"path": "/ok", "port": port}}, target, None, timeout=1) == ("success", "")
+    assert seen[-1]["path"] == "/ok"
+    assert await run_handler({"tcpSocket": {"port": port}}, target, None, timeout=1) == ("success", "")
+    closed = free_port()
+    assert await run_handler({"tcpSocket": {"port": closed}}, target, None, timeout=1) == (
+        "failure", f"dial tcp 127.0.0.1:{closed}: connect: connection refused")
+    # gRPC makes its own sockets: it runs in a child process that enters the namespace
+    assert await run_handler({"grpc": {"port": grpc_server}}, target, None, timeout=5) == ("success", "")
+    assert await run_handler({"grpc": {"port": grpc_server, "service": "sick"}}, target, None, timeout=5) == (
+        "failure", "service unhealthy (responded with 'NOT_SERVING')")

@@ -20,6 +20,8 @@ import tarfile
 from pathlib import PurePosixPath
 from typing import IO
 
+from ..rootless import in_user_namespace
+
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
 MAX_SYMLINKS = 40
@@ -81,7 +83,8 @@ def _remove(path: str) -> None:
 
 def apply_layer(fileobj: IO[bytes], root: str) -> None:
     """Extract one layer tar (plain or gzip) from ``fileobj`` onto ``root``."""
-    as_root = os.geteuid() == 0
+    # root of a user namespace cannot give files to ids it does not map, nor make devices
+    as_root = os.geteuid() == 0 and not in_user_namespace()
     dirs: list[tuple[str, tarfile.TarInfo]] = []
     with tarfile.open(fileobj=fileobj, mode="r|*") as tar:
         for member in tar:

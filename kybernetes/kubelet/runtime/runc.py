@@ -79,6 +79,21 @@ class ContainerState:
         return self.meta.id
 
 
+def rootless_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """The OCI spec without what a user namespace cannot have: cgroups (limits and the
+    cgroup mount) and users other than 0 (the only one mapped)."""
+    user = (spec.get("process") or {}).get("user") or {}
+    if user.get("uid", 0) != 0 or user.get("gid", 0) != 0:
+        raise RuntimeError_(f"the rootless runtime cannot run as uid {user.get('uid', 0)}, gid {user.get('gid', 0)}: "
+                            "its user namespace maps only uid and gid 0 (the kubelet's own user)",
+                            reason="CreateContainerConfigError")
+    linux = {k: v for k, v in (spec.get("linux") or {}).items() if k not in ("resources", "cgroupsPath")}
+    process = {**spec.get("process", {}), "user": {"uid": 0, "gid": 0}}   # no setgroups in the namespace
+    mounts = [{**m, "options": [o for o in m.get("options") or [] if not o.startswith(("uid=", "gid="))]}
+              for m in spec.get("mounts") or [] if m.get("type") != "cgroup"]   # (devpts' gid=5 is unmapped)
+    return {**spec, "linux": linux, "process": process, "mounts": mounts}
+
+
 def _read_json(path: Path) -> dict | None:
     try:
         return json.loads(path.read_text())
@@ -100,8 +115,11 @@ class RuncRuntime:
     name = "runc"
 
     def __init__(self, root: str | Path, *, runc: str = "runc", cgroup_root: str = "/kubepods",
-                 log_max_size: int = 10 * 1024 * 1024, log_max_files: int = 5) -> None:
+                 log_max_size: int = 10 * 1024 * 1024, log_max_files: int = 5, rootless: bool = False) -> None:
+        """``rootless``: runc runs as root of the kubelet's own user namespace
+        (see :mod:`..rootless`): no cgroups, and only uid/gid 0."""
         self.root = Path(root)
+        self.rootless = rootless
         self.containers_dir = self.root / "containers"
         self.state_root = self.root / "runc"
         self.runc = runc
@@ -133,7 +151,11 @@ class RuncRuntime:
         :class:`RuntimeError_` with runc's own message when it cannot start."""
         meta.id = meta.id or secrets.token_hex(32)
         meta.created_at = time.time()
-        meta.cgroup = cgroups.cgroup_path(self.cgroup_root, qos, meta.pod_uid, meta.id)
+        if self.rootless:
+            spec = rootless_spec(spec)
+            meta.cgroup = ""
+        else:
+            meta.cgroup = cgroups.cgroup_path(self.cgroup_root, qos, meta.pod_uid, meta.id)
         cdir = self._dir(meta.id)
         rootfs = cdir / "rootfs"
         for d in (rootfs, cdir / "upper", cdir / "work"):
@@ -141,14 +163,15 @@ class RuncRuntime:
         (cdir / "meta.json").write_text(json.dumps(asdict(meta)))
         spec = dict(spec)
         spec["root"] = {**spec.get("root", {}), "path": str(rootfs)}
-        spec.setdefault("linux", {})["cgroupsPath"] = meta.cgroup
+        if meta.cgroup:
+            spec.setdefault("linux", {})["cgroupsPath"] = meta.cgroup
         (cdir / "config.json").write_text(json.dumps(spec))
         Path(meta.log_path).parent.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(self._mount_rootfs, lower, cdir)
         args = [sys.executable, "-S", "-m", "kybernetes.kubelet.runtime.shim", "--id", meta.id, "--dir", str(cdir),
                 "--root", str(self.state_root), "--runc", self.runc, "--log", meta.log_path,
                 "--log-max-size", str(self.log_max_size), "--log-max-files", str(self.log_max_files)]
-        for f in cgroups.oom_files(meta.cgroup):
+        for f in cgroups.oom_files(meta.cgroup) if meta.cgroup else ():
             args += ["--oom-file", f]
         env = {**os.environ, "PYTHONPATH": _PACKAGE_PARENT}
         proc = await asyncio.create_subprocess_exec(
@@ -302,4 +325,5 @@ class RuncRuntime:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.wait(st.id), 10)
             await self.remove(st.id)
-        await asyncio.to_thread(cgroups.remove_tree, self.cgroup_root)
+        if not self.rootless:
+            await asyncio.to_thread(cgroups.remove_tree, self.cgroup_root)
