@@ -120,7 +120,7 @@ class KubeletServer:
         if pod is None:
             raise LookupError(f'pod "{name}" in namespace "{ns}" not found')
         uid = pod["metadata"]["uid"]
-        attempts = sorted((st for st in k.runtime.list() if st.meta.pod_uid == uid and st.meta.name == container),
+        attempts = sorted((st for st in k.runtime.list(uid) if st.meta.name == container),
                           key=lambda s: s.meta.attempt)
         if previous:
             if len(attempts) < 2:

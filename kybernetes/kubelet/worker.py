@@ -153,9 +153,8 @@ class PodWorker:
     def _containers(self) -> dict[str, list[ContainerState]]:
         """This pod's containers in the runtime, by name, latest attempt last."""
         out: dict[str, list[ContainerState]] = {}
-        for st in self.kubelet.runtime.list():
-            if st.meta.pod_uid == self.uid:
-                out.setdefault(st.meta.name, []).append(st)
+        for st in self.kubelet.runtime.list(self.uid):
+            out.setdefault(st.meta.name, []).append(st)
         for attempts in out.values():
             attempts.sort(key=lambda s: (s.meta.attempt, s.meta.created_at))
         return out

@@ -5,41 +5,46 @@ restart) and it:
 
 1. becomes a child subreaper, so the container's init process, which ``runc create``
    leaves behind, is reparented to it and its exit status is ours to collect;
-2. runs ``runc create`` with the container's stdout and stderr on pipes it holds, and
-   ``runc start``; it then tells the kubelet, on its own stdout, ``ok <pid>`` or
-   ``error <message>``, and closes that;
+2. runs ``runc run --detach`` with the container's stdout and stderr on pipes it holds;
+   it then tells the kubelet, on its own stdout, ``ok <pid>`` or ``error <message>``,
+   and closes that;
 3. copies the container's output into the CRI-format log file (with rotation) until
    the container exits;
 4. writes ``exit.json`` (exit code, finish time, whether the kernel's OOM killer ended
    it) next to the bundle, and exits. A kubelet that was down meanwhile reads it there.
 
-It imports only the standard library and :mod:`..logs` and runs with ``python -S``:
-a container start pays for its start-up.
+A container start pays for the shim's start-up, so it runs with ``python -S`` and
+imports only what loads fast: no argparse, subprocess or json (``os.posix_spawnp``, a
+small flag parser and hand-written JSON of numbers do), and :mod:`..logwriter`.
 """
 
 from __future__ import annotations
 
-import argparse
+import _signal   # the C module: ``signal`` would load enum for its IntEnum wrappers
 import ctypes
 import errno
-import json
 import os
 import select
-import signal
-import subprocess
 import sys
 import time
 
-from ..logs import LogWriter
+from ..logwriter import LogWriter
 
 PR_SET_CHILD_SUBREAPER = 36
 READ_CHUNK = 65536
 
 
+def _json(data: dict) -> str:
+    """JSON of a flat dict of numbers and booleans."""
+    def value(v: object) -> str:
+        return ("true" if v else "false") if isinstance(v, bool) else repr(v)
+    return "{" + ", ".join(f'"{k}": {value(v)}' for k, v in data.items()) + "}"
+
+
 def write_json_atomic(path: str, data: dict) -> None:
     tmp = f"{path}.tmp"
     with open(tmp, "w") as f:
-        json.dump(data, f)
+        f.write(_json(data))
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
@@ -47,6 +52,8 @@ def write_json_atomic(path: str, data: dict) -> None:
 
 def runc_error(log_path: str, fallback: str) -> str:
     """The last error runc logged (it logs JSON lines with --log-format json)."""
+    import json   # only when something went wrong
+
     message = ""
     try:
         with open(log_path) as f:
@@ -78,7 +85,7 @@ def oom_killed(cgroup_files: list[str]) -> bool:
 
 
 class Shim:
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: Flags) -> None:
         self.args = args
         self.runc = [args.runc, "--root", args.root, "--log", os.path.join(args.dir, "runc.log"),
                      "--log-format", "json"]
@@ -92,20 +99,19 @@ class Shim:
         os.close(devnull)
 
     def start(self) -> int | None:
-        """runc create + start; the container's pid, or None after reporting the error."""
+        """``runc run --detach``; the container's pid, or None after reporting the error."""
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         pid_file = os.path.join(self.args.dir, "init.pid")
-        stdin = open(os.devnull, "rb")
+        stdin = os.open(os.devnull, os.O_RDONLY)
         try:
-            created = subprocess.run(
-                [*self.runc, "create", "--bundle", self.args.dir, "--pid-file", pid_file, self.args.id],
-                stdin=stdin, stdout=out_w, stderr=err_w)
+            # the container inherits runc's stdio: its output comes to our pipes
+            code = run([*self.runc, "run", "--detach", "--bundle", self.args.dir, "--pid-file", pid_file,
+                        self.args.id], stdin=stdin, stdout=out_w, stderr=err_w)
         finally:
-            stdin.close()
-            os.close(out_w)
-            os.close(err_w)
-        if created.returncode != 0:
+            for fd in (stdin, out_w, err_w):
+                os.close(fd)
+        if code != 0:
             leftover = os.read(err_r, READ_CHUNK).decode(errors="replace") if _readable(err_r) else ""
             self.report("error " + runc_error(os.path.join(self.args.dir, "runc.log"), leftover).replace("\n", " "))
             return None
@@ -114,13 +120,6 @@ class Shim:
         self.pipes = {out_r: "stdout", err_r: "stderr"}
         for fd in self.pipes:
             os.set_blocking(fd, False)
-        started = subprocess.run([*self.runc, "start", self.args.id], stdin=subprocess.DEVNULL,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        if started.returncode != 0:
-            os.kill(pid, signal.SIGKILL)
-            self.report("error " + runc_error(os.path.join(self.args.dir, "runc.log"),
-                                              started.stderr.decode(errors="replace")).replace("\n", " "))
-            return None
         write_json_atomic(os.path.join(self.args.dir, "started.json"),
                           {"pid": pid, "shimPid": os.getpid(), "startedAt": time.time()})
         self.report(f"ok {pid}")
@@ -191,25 +190,54 @@ class Shim:
         return 0
 
 
+def run(argv: list[str], *, stdin: int, stdout: int, stderr: int) -> int:
+    """Run a program with the given descriptors as its stdio; its exit code."""
+    actions = [(os.POSIX_SPAWN_DUP2, fd, target) for target, fd in enumerate((stdin, stdout, stderr))]
+    pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=actions)
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+        except InterruptedError:
+            continue
+        return os.waitstatus_to_exitcode(status)
+
+
+class Flags:
+    """The shim's command line: ``--name value`` pairs (``--oom-file`` may repeat)."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.runc = "runc"
+        self.log_max_size = 10 * 1024 * 1024
+        self.log_max_files = 5
+        self.oom_file: list[str] = []
+        pairs = iter(argv)
+        for flag in pairs:
+            name = flag.removeprefix("--").replace("-", "_")
+            value = next(pairs, None)
+            if not flag.startswith("--") or value is None or name not in (
+                    "id", "dir", "root", "runc", "log", "log_max_size", "log_max_files", "oom_file"):
+                raise SystemExit(f"kyb-shim: bad flag {flag!r}")
+            if name == "oom_file":
+                self.oom_file.append(value)
+            else:
+                setattr(self, name, int(value) if name.startswith("log_max") else value)
+        missing = [f"--{n}" for n in ("id", "dir", "root", "log") if not hasattr(self, n)]
+        if missing:
+            raise SystemExit(f"kyb-shim: missing {', '.join(missing)}")
+
+
 def _readable(fd: int) -> bool:
     return bool(select.select([fd], [], [], 0)[0])
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="kyb-shim")
-    p.add_argument("--id", required=True)
-    p.add_argument("--dir", required=True, help="the container's bundle directory")
-    p.add_argument("--root", required=True, help="runc's state root")
-    p.add_argument("--runc", default="runc")
-    p.add_argument("--log", required=True, help="the container's log file")
-    p.add_argument("--log-max-size", type=int, default=10 * 1024 * 1024)
-    p.add_argument("--log-max-files", type=int, default=5)
-    p.add_argument("--oom-file", action="append", default=[], help="a cgroup file with an oom_kill counter")
-    args = p.parse_args(argv)
+    """``--id ID --dir BUNDLE --root RUNC_STATE --log FILE [--runc runc] [--log-max-size N]
+    [--log-max-files N] [--oom-file CGROUP_FILE]...``"""
+    args = Flags(sys.argv[1:] if argv is None else argv)
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's ^C is for the kubelet, not for us
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # a terminal's ^C is for the kubelet, not for us
+    _signal.signal(_signal.SIGHUP, _signal.SIG_IGN)
     return Shim(args).run()
 
 
