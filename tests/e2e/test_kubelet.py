@@ -154,6 +154,10 @@ def test_crashing_container_backs_off(node):
     assert "back-off 10s restarting failed container=main" in cs["state"]["waiting"]["message"]
     assert "CrashLoopBackOff" in k("get", "pod", "crash")
     assert "dying" in k("logs", "crash", "--previous")
+    # the next crash doubles the delay
+    longer = wait_for(lambda: (lambda cs: cs if "back-off 20s" in (cs.get("state") or {}).get("waiting", {}).get(
+        "message", "") else None)(container_status(pod_json(k, "crash"))), timeout=60)
+    assert longer and longer["restartCount"] >= 2, container_status(pod_json(k, "crash"))
     k("delete", "pod", "crash", "--wait=true")
 
 
