@@ -289,12 +289,10 @@ class Kubelet:
 
 def pod_network(config: KubeletConfig, pod_cidr: str, *, rootless: bool) -> PodNetwork:
     bridge, prefix = agent_names(config.data_dir)
-    if not rootless:
-        return PodNetwork(config.agent_dir / "network", bridge=bridge, pod_cidr=pod_cidr,
-                          cluster_cidr=config.cluster_cidr or None, netns_prefix=prefix)
+    # rootless: the bridge in a node namespace of the kubelet's own, namespaces bound under agent/
+    where = {"netns_dir": str(config.agent_dir / "netns"), "node_netns": f"{prefix}-node"} if rootless else {}
     return PodNetwork(config.agent_dir / "network", bridge=bridge, pod_cidr=pod_cidr,
-                      cluster_cidr=config.cluster_cidr or None, netns_prefix=prefix,
-                      netns_dir=str(config.agent_dir / "netns"), node_netns=f"{prefix}-node")
+                      cluster_cidr=config.cluster_cidr or None, netns_prefix=prefix, **where)
 
 
 async def teardown(config: KubeletConfig, *, rootless: bool | None = None) -> None:

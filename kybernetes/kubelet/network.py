@@ -264,7 +264,7 @@ class PodNetwork:
         net_mask = self.ipam.network.prefixlen
         if self.node_netns is not None:
             _enter_netns(self._netns_path(self.node_netns))
-        with _rtnl() as host:   # opened before the switch, so it stays in the root namespace
+        with _rtnl() as host:   # opened before the switch, so it stays in the bridge's namespace
             bridge = _lookup(host, self.bridge)
             if bridge is None:
                 raise NetworkError(f"bridge {self.bridge} does not exist (setup_node first)")
