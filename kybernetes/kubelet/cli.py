@@ -68,6 +68,8 @@ def add_kubelet_parser(sub: Any) -> None:
     p.add_argument("--container-log-max-files", type=int, default=5)
     p.add_argument("--node-lease-duration-seconds", type=int, default=40,
                    help="the node Lease's duration; it is renewed every quarter of it (default 40)")
+    p.add_argument("--sync-frequency", type=float, default=60.0,
+                   help="seconds between rewrites of configMap, secret and downwardAPI volumes from their sources")
     p.add_argument("--node-status-update-frequency", type=float, default=10.0,
                    help="seconds between node status checks; a changed status is written at once (default 10)")
     p.add_argument("--port", type=int, default=10250, help="the kubelet API's port (0: any free port)")
@@ -90,7 +92,7 @@ def kubelet_config(args: argparse.Namespace) -> Any:
         container_log_max_size=args.container_log_max_size, container_log_max_files=args.container_log_max_files,
         port=args.port, lease_duration=args.node_lease_duration_seconds,
         lease_renew_interval=args.node_lease_duration_seconds / 4,
-        status_update_interval=args.node_status_update_frequency)
+        status_update_interval=args.node_status_update_frequency, sync_frequency=args.sync_frequency)
 
 
 async def run_kubelet_command(args: argparse.Namespace) -> int:

@@ -37,7 +37,7 @@ class EnvError(ValueError):
     pass
 
 
-def _field(pod: Mapping[str, Any], path: str, pod_ip: str, host_ip: str) -> str:
+def pod_field(pod: Mapping[str, Any], path: str, pod_ip: str, host_ip: str) -> str:
     meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
     simple = {
         "metadata.name": meta.get("name", ""), "metadata.namespace": meta.get("namespace", ""),
@@ -56,7 +56,7 @@ def _field(pod: Mapping[str, Any], path: str, pod_ip: str, host_ip: str) -> str:
     raise EnvError(f"unsupported fieldRef fieldPath {path!r}")
 
 
-def _resource(container: Mapping[str, Any], ref: Mapping[str, Any], allocatable: Mapping[str, str]) -> str:
+def container_resource(container: Mapping[str, Any], ref: Mapping[str, Any], allocatable: Mapping[str, str]) -> str:
     kind, _, name = (ref.get("resource") or "").partition(".")
     if kind not in ("limits", "requests") or not name:
         raise EnvError(f"unsupported resourceFieldRef resource {ref.get('resource')!r}")
@@ -116,9 +116,9 @@ def resolve_env(pod: Mapping[str, Any], container: Mapping[str, Any], *, configm
             values[name] = expand(entry.get("value") or "", {**(service_env or {}), **values})
             continue
         if "fieldRef" in source:
-            values[name] = _field(pod, source["fieldRef"].get("fieldPath", ""), pod_ip, host_ip)
+            values[name] = pod_field(pod, source["fieldRef"].get("fieldPath", ""), pod_ip, host_ip)
         elif "resourceFieldRef" in source:
-            values[name] = _resource(container, source["resourceFieldRef"], allocatable)
+            values[name] = container_resource(container, source["resourceFieldRef"], allocatable)
         else:
             secret = "secretKeyRef" in source
             ref = source.get("secretKeyRef") if secret else source.get("configMapKeyRef")

@@ -33,6 +33,7 @@ from .nodestatus import allocatable, capacity, node_info, read_machine
 from .rootless import in_user_namespace
 from .runtime.runc import RuncRuntime
 from .server import KubeletServer
+from .volumes import release_volumes
 from .worker import PodWorker
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class KubeletConfig:
     lease_duration: int = 40
     lease_renew_interval: float = 10.0
     status_update_interval: float = 10.0
+    sync_frequency: float = 60.0     # configMap/secret/downwardAPI volumes follow their sources this often
 
     @property
     def agent_dir(self) -> Path:
@@ -296,11 +298,15 @@ def pod_network(config: KubeletConfig, pod_cidr: str, *, rootless: bool) -> PodN
 
 
 async def teardown(config: KubeletConfig, *, rootless: bool | None = None) -> None:
-    """Kill every container of this node and remove its pods' network and the bridge
-    (for tests and uninstalls; a kubelet restart keeps containers running)."""
+    """Kill every container of this node, unmount its pods' tmpfs volumes, and remove
+    their network and the bridge (for tests and uninstalls; a kubelet restart keeps
+    containers running)."""
     rootless = in_user_namespace() if rootless is None else rootless
     runtime = RuncRuntime(config.agent_dir, runc=config.runc, cgroup_root=config.cgroup_root, rootless=rootless)
     await runtime.teardown()
+    pods = config.agent_dir / "pods"
+    for pod_dir in pods.iterdir() if pods.is_dir() else ():
+        await asyncio.to_thread(release_volumes, pod_dir)      # tmpfs emptyDirs
     # the bridge exists from the node's start, its state dir only from its first pod;
     # the CIDR only matters for handing out addresses, which a teardown does not do
     net = pod_network(config, "10.255.255.0/29", rootless=rootless)

@@ -26,6 +26,7 @@ import logging
 import shutil
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,8 @@ from .runtime.runc import ContainerMeta, ContainerState, RuntimeError_
 from .runtime.seccomp import SeccompError, seccomp_for
 from .runtime.spec import SpecError, capabilities, oci_spec, pod_qos
 from .sandbox import write_pod_files
+from .volumes import API_VOLUMES, VolumeError, kind_of, payload_for, release_volumes, setup_volume, \
+    volume_mounts, write_atomic
 
 if TYPE_CHECKING:
     from .kubelet import Kubelet
@@ -94,6 +97,11 @@ class PodWorker:
         self.ip = ""
         self.sandbox_ready = False
         self.mounts: list[dict] = []
+        self.volume_paths: dict[str, Path] = {}
+        self.volume_kinds: dict[str, str] = {}
+        self.volumes_ready = False
+        self._volumes_due = 0.0
+        self._immutable: dict[tuple[str, str], dict] = {}   # immutable ConfigMaps/Secrets are read once
         self.waiting: dict[str, Waiting] = {}  # container name -> why it is not running
         self.backoffs: dict[str, Backoff] = {}
         self.image_backoffs: dict[str, Backoff] = {}
@@ -206,6 +214,7 @@ class PodWorker:
             self._wake_at(self.started_at + deadline)
         if not self.sandbox_ready:
             await self._setup_sandbox()
+        volumes_ok = await self._sync_volumes()
         have = self._containers()
         running = [st for attempts in have.values() for st in attempts[-1:] if st.state == "running"]
         self.probes.sync(self.pod, running, self.ip)
@@ -216,7 +225,7 @@ class PodWorker:
         policy = spec.get("restartPolicy") or "Always"
         now = time.time()
         phase = pod_phase(spec, inits, apps)
-        if phase not in ("Succeeded", "Failed"):
+        if phase not in ("Succeeded", "Failed") and volumes_ok:
             initializing = False
             for c, v in zip(spec.get("initContainers") or [], inits):
                 if v.succeeded:
@@ -315,12 +324,14 @@ class PodWorker:
         try:
             profile = seccomp_for(self.pod.get("spec") or {}, c, capabilities(c.get("securityContext") or {}),
                                   profile_root=k.config.agent_dir / "seccomp")
+            mounts = self.mounts + volume_mounts(c, self.volume_paths, self.volume_kinds)
             spec = oci_spec(self.pod, c, config, rootfs=lower, env=env, netns_path=self.netns_path,
-                            cgroups_path="", memory_capacity=k.machine.memory, extra_mounts=self.mounts,
+                            cgroups_path="", memory_capacity=k.machine.memory, extra_mounts=mounts,
                             pids_limit=k.config.pod_pids_limit, seccomp=profile)
             st = await k.runtime.run(cmeta, spec, lower, pod_qos(self.pod.get("spec") or {}))
-        except (SpecError, SeccompError, RuntimeError_) as e:
-            reason = getattr(e, "reason", "CreateContainerError")
+        except (SpecError, SeccompError, RuntimeError_, VolumeError) as e:
+            reason = getattr(e, "reason", "CreateContainerConfigError" if isinstance(e, VolumeError)
+                             else "CreateContainerError")
             self.waiting[name] = Waiting(reason, str(e))
             k.event(self.pod, "Warning", "Failed", f"Error: {e}")
             self.backoffs.setdefault(name, Backoff()).next(time.time())
@@ -411,6 +422,56 @@ class PodWorker:
             cluster_domain=k.config.cluster_domain)
         self.sandbox_ready = True
 
+    # ------------------------------------------------------------------ volumes
+    async def _sync_volumes(self) -> bool:
+        """Set the pod's volumes up, and rewrite its API data volumes once a minute; True
+        once every volume could be set up (containers start only then)."""
+        now = time.time()
+        if self.volumes_ready and now < self._volumes_due:
+            self._wake_at(self._volumes_due)
+            return True
+        failed = False
+        for volume in (self.pod.get("spec") or {}).get("volumes") or []:
+            name = volume.get("name", "")
+            try:
+                await self._set_up(volume)
+            except (VolumeError, OSError) as e:
+                failed = True
+                self.kubelet.event(self.pod, "Warning", "FailedMount",
+                                   f'MountVolume.SetUp failed for volume "{name}" : {e}')
+        if failed:
+            self._wake_at(now + 2.0)
+            return self.volumes_ready   # a running pod keeps its last good files
+        self.volumes_ready = True
+        self._volumes_due = now + self.kubelet.config.sync_frequency
+        self._wake_at(self._volumes_due)
+        return True
+
+    async def _set_up(self, volume: dict) -> None:
+        k = self.kubelet
+        name, kind = volume.get("name", ""), kind_of(volume)
+        if kind not in API_VOLUMES:
+            if name not in self.volume_paths:
+                self.volume_paths[name] = await asyncio.to_thread(
+                    setup_volume, k.pod_dir(self.uid), volume, memory_capacity=k.machine.memory)
+                self.volume_kinds[name] = kind
+            return
+        objects = {ref: await self._api_object(*ref) for ref in _api_refs(volume)}
+        payload = payload_for(self.pod, volume, lookup=lambda plural, n: objects.get((plural, n)),
+                              allocatable=k.node.allocatable)
+        path = await asyncio.to_thread(setup_volume, k.pod_dir(self.uid), volume, memory_capacity=0)
+        await asyncio.to_thread(write_atomic, path, payload)
+        self.volume_paths[name], self.volume_kinds[name] = path, kind
+
+    async def _api_object(self, plural: str, name: str) -> dict | None:
+        key = (plural, name)
+        if key in self._immutable:
+            return self._immutable[key]
+        obj = await self.kubelet._get_or_none(plural, self.pod["metadata"].get("namespace", ""), name)
+        if obj is not None and obj.get("immutable"):
+            self._immutable[key] = obj
+        return obj
+
     async def _teardown_sandbox(self) -> None:
         if not self.sandbox_ready and not (self.kubelet.pod_dir(self.uid)).exists():
             return
@@ -497,6 +558,7 @@ class PodWorker:
             for st in attempts:
                 await self.kubelet.runtime.remove(st.id)
         await self._teardown_sandbox()
+        await asyncio.to_thread(release_volumes, self.kubelet.pod_dir(self.uid))
         await asyncio.to_thread(shutil.rmtree, self.kubelet.pod_dir(self.uid), True)
         await asyncio.to_thread(shutil.rmtree, self.kubelet.pod_log_dir(self.pod), True)
         if not self.removed:
@@ -580,3 +642,20 @@ def _seconds(s: float) -> str:
     if s < 1:
         return f"{int(s * 1000)}ms"
     return f"{s:.3f}".rstrip("0").rstrip(".") + "s"   # to the millisecond, as the kubelet truncates
+
+
+def _api_refs(volume: dict) -> list[tuple[str, str]]:
+    """The ConfigMaps and Secrets an API data volume reads, as (plural, name)."""
+    kind = kind_of(volume)
+    spec = volume.get(kind) or {}
+    if kind == "configMap":
+        return [("configmaps", spec.get("name", ""))]
+    if kind == "secret":
+        return [("secrets", spec.get("secretName", ""))]
+    refs = []
+    for source in spec.get("sources") or [] if kind == "projected" else []:
+        if "configMap" in source:
+            refs.append(("configmaps", (source["configMap"] or {}).get("name", "")))
+        if "secret" in source:
+            refs.append(("secrets", (source["secret"] or {}).get("name", "")))
+    return refs

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -40,7 +41,7 @@ def start_kubelet(data, log_path, cidr: str, name: str = NODE, *extra: str) -> t
     images.mkdir(parents=True, exist_ok=True)
     busybox_image().oci_archive(images / "busybox.tar", "busybox:1.36")
     flags = ["--data-dir", str(data), "--hostname-override", name, "--cluster-cidr", cidr,
-             "--cgroup-root", f"/kyb-e2e-{os.getpid()}-{name}", "--port", "0", *extra]
+             "--cgroup-root", f"/kyb-e2e-{os.getpid()}-{name}", "--port", "0", "--sync-frequency", "2", *extra]
     return spawn_kyb("kubelet", *flags, log_path=log_path), flags
 
 
@@ -65,6 +66,8 @@ def node(tmp_path_factory):
     finally:
         teardown_kubelet(state["kubelet"], flags)
         cluster.stop()
+        leftover = [line for line in Path("/proc/mounts").read_text().splitlines() if str(data) in line]
+        assert not leftover, f"mounts left behind: {leftover}"
 
 
 def _node_ready(k: Kubectl) -> bool:
@@ -309,6 +312,66 @@ def test_readiness_probe_gates_ready(node):
     assert container_status(pod_json(k, "gated"))["restartCount"] == 0   # readiness never restarts
     assert "Readiness probe failed: HTTP probe failed with statuscode: 404" in events_of(k, "gated")
     k("delete", "pod", "gated")
+
+
+def test_volumes_reach_the_containers(node, tmp_path):
+    k, _ = node
+    k("create", "configmap", "app-config", "--from-literal=greeting=hello", "--from-literal=mode=dark")
+    k("create", "secret", "generic", "app-secret", "--from-literal=password=s3cret")
+    (tmp_path / "hello.txt").write_text("from-the-host")
+    script = ("echo greeting=$(cat /cfg/greeting); echo mode=$(cat /etc/mode); "
+              "echo secret=$(cat /secret/password) $(stat -L -c %a /secret/password); "
+              "echo name=$(cat /pod/name) labels=$(cat /pod/labels | tr '\\n' ,); "
+              "echo host=$(cat /host/hello.txt); echo shared > /scratch/x && echo scratch=$(cat /scratch/x); "
+              "touch /cfg/new 2>/dev/null || echo cfg-read-only; "
+              "grep -q ' /cache tmpfs ' /proc/mounts && echo cache=tmpfs; "
+              "while true; do echo now=$(cat /cfg/greeting); sleep 1; done")
+    pod = simple_pod("vols", script)
+    pod["metadata"]["labels"] = {"app": "vols", "tier": "web"}
+    pod["spec"]["volumes"] = [
+        {"name": "cfg", "configMap": {"name": "app-config"}},
+        {"name": "secret", "secret": {"secretName": "app-secret", "defaultMode": 0o400}},
+        {"name": "pod", "downwardAPI": {"items": [{"path": "name", "fieldRef": {"fieldPath": "metadata.name"}},
+                                                  {"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}}]}},
+        {"name": "host", "hostPath": {"path": str(tmp_path), "type": "Directory"}},
+        {"name": "scratch", "emptyDir": {}},
+        {"name": "cache", "emptyDir": {"medium": "Memory", "sizeLimit": "8Mi"}},
+    ]
+    pod["spec"]["containers"][0]["volumeMounts"] = [
+        {"name": "cfg", "mountPath": "/cfg"}, {"name": "cfg", "mountPath": "/etc/mode", "subPath": "mode"},
+        {"name": "secret", "mountPath": "/secret"}, {"name": "pod", "mountPath": "/pod"},
+        {"name": "host", "mountPath": "/host", "readOnly": True}, {"name": "scratch", "mountPath": "/scratch"},
+        {"name": "cache", "mountPath": "/cache"}]
+    apply(k, pod)
+    assert wait_for(lambda: "now=hello" in k("logs", "vols", check=False), timeout=60), \
+        (k("describe", "pod", "vols"), k("logs", "vols", check=False))
+    out = k("logs", "vols").splitlines()
+    for line in ("greeting=hello", "mode=dark", "secret=s3cret 400", "name=vols labels=app=\"vols\",tier=\"web\"",
+                 "host=from-the-host", "scratch=shared", "cfg-read-only", "cache=tmpfs"):
+        assert line in out, (line, out)
+    # a ConfigMap change reaches the mounted file (--sync-frequency 2 here; upstream's default is a minute)
+    k("patch", "configmap", "app-config", "-p", '{"data": {"greeting": "bonjour"}}')
+    assert wait_for(lambda: "now=bonjour" in k("logs", "vols", "--tail=3"), timeout=30), k("logs", "vols", "--tail=5")
+    k("delete", "pod", "vols")
+    k("delete", "configmap", "app-config")
+    k("delete", "secret", "app-secret")
+
+
+def test_a_missing_configmap_holds_the_pod_until_it_exists(node):
+    k, _ = node
+    pod = simple_pod("waits", "cat /cfg/key; echo; sleep 600")   # (a line without its newline stays unlogged, as with containerd)
+    pod["spec"]["volumes"] = [{"name": "cfg", "configMap": {"name": "later"}}]
+    pod["spec"]["containers"][0]["volumeMounts"] = [{"name": "cfg", "mountPath": "/cfg"}]
+    apply(k, pod)
+    assert wait_for(lambda: 'MountVolume.SetUp failed for volume "cfg" : configmap "later" not found'
+                    in events_of(k, "waits"), timeout=60), events_of(k, "waits")
+    waiting = container_status(pod_json(k, "waits")).get("state", {}).get("waiting", {})
+    assert waiting.get("reason") == "ContainerCreating", waiting
+    k("create", "configmap", "later", "--from-literal=key=arrived")
+    assert wait_for(lambda: "arrived" in k("logs", "waits", check=False), timeout=60), \
+        (k("logs", "waits", check=False), k("get", "pod", "waits", "-o", "yaml"))
+    k("delete", "pod", "waits")
+    k("delete", "configmap", "later")
 
 
 def test_kubelet_restart_adopts_running_containers(node):
