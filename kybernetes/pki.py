@@ -53,6 +53,11 @@ class ClusterPKI:
     def admin_key(self) -> Path:
         return self.dir / "admin.key"
 
+    @property
+    def service_account_key(self) -> Path:
+        """Signs service-account tokens (upstream's --service-account-signing-key-file)."""
+        return self.dir / "sa.key"
+
 
 def _new_key() -> ec.EllipticCurvePrivateKey:
     # P-256: fast to make and to handshake with, accepted by Go's TLS stack.
@@ -168,6 +173,8 @@ def ensure_pki(pki_dir: Path, *, server_names: list[str]) -> ClusterPKI:
                      issuer_key=ca_key, client=True)
         _write(pki.admin_key, _key_pem(key), private=True)
         _write(pki.admin_cert, cert.public_bytes(serialization.Encoding.PEM))
+    if not pki.service_account_key.exists():
+        _write(pki.service_account_key, _key_pem(_new_key()), private=True)
     return pki
 
 

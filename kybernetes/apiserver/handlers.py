@@ -36,6 +36,7 @@ from .negotiation import (
 from .podlogs import KubeletLogs
 from .requestinfo import RequestInfo
 from .resources import ResourceAPI, User, warning_headers
+from .tokens import ServiceAccountTokens, TokenError
 from .watchcache import Entry
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,9 @@ _SCALE = Resource(group="autoscaling", version="v1", kind="Scale", plural="scale
                   namespaced=True, verbs=("get",))
 _BINDING = Resource(group="", version="v1", kind="Binding", plural="bindings", singular="binding",
                     namespaced=True, verbs=("create",))
+_TOKEN_REQUEST = Resource(group="authentication.k8s.io", version="v1", kind="TokenRequest", plural="token",
+                          singular="token", namespaced=True, verbs=("create",))
+_BOUND_KINDS = {"Pod": "pods", "Secret": "secrets"}
 _PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, APPLY_PATCH_YAML, APPLY_PATCH_CBOR)
 _NO_CACHE = {"Cache-Control": "no-cache, private"}
 
@@ -72,6 +76,15 @@ class ResourceHandlers:
         self.api = api
         self.authorize = authorize
         self.kubelet_logs = KubeletLogs(None)   # the server gives it its client certificate
+        self.tokens: ServiceAccountTokens | None = None   # the server gives it its signing key
+
+    def lookup(self, plural: str, namespace: str, name: str) -> dict | None:
+        """A core/v1 object from the cache, or None."""
+        resource = self.api.registry.get("", "v1", plural)
+        try:
+            return self.api.get(resource, namespace, name).obj if resource is not None else None
+        except errors.APIError:
+            return None
 
     # ------------------------------------------------------------- dispatch
     async def handle(self, request: web.Request, info: RequestInfo, resource: Resource, user: User) -> web.StreamResponse:
@@ -127,7 +140,74 @@ class ResourceHandlers:
             pods = self.api.registry.get("", "v1", "pods")
             name = (body.get("metadata") or {}).get("name", "")
             return await self._bind(request, info.namespace, name, body, pods, user)
-        answer = reviews.review(resource, body, user=user, namespace=info.namespace, authorize=self.authorize)
+        if resource.kind == "TokenReview" and self.tokens is not None:
+            answer = self._token_review(body)
+        else:
+            answer = reviews.review(resource, body, user=user, namespace=info.namespace, authorize=self.authorize)
+        b, ct = encoding.encode_dict(answer, out)
+        return respond(b, ct, 201)
+
+    def _token_review(self, body: dict) -> dict:
+        spec = body.get("spec") or {}
+        audiences = list(spec.get("audiences") or [])
+        out = {"kind": "TokenReview", "apiVersion": "authentication.k8s.io/v1",
+               "metadata": {"creationTimestamp": None}, "spec": spec}
+        try:
+            who = self.tokens.verify(spec.get("token", ""), self.lookup, audiences=audiences or None)
+        except TokenError as e:
+            out["status"] = {"user": {}, "error": str(e)}
+            return out
+        out["status"] = {"authenticated": True, "audiences": audiences or self.tokens.audiences,
+                         "user": {"username": who.name, "uid": who.uid, "groups": who.groups, "extra": who.extra}}
+        return out
+
+    async def _token_request(self, request: web.Request, info: RequestInfo) -> web.Response:
+        """POST serviceaccounts/<name>/token: a signed token for the account (kubectl create token)."""
+        out = self._output(request)
+        raw = await self._read_body(request)
+        body = self.api.decode_body(raw, request.headers.get("Content-Type"), _TOKEN_REQUEST)
+        account = self.lookup("serviceaccounts", info.namespace, info.name)
+        if account is None or self.tokens is None:
+            raise errors.not_found("serviceaccounts", "", info.name)
+        spec = dict(body.get("spec") or {})
+        expiration = spec.get("expirationSeconds")
+        expiration = 3600 if expiration is None else expiration
+        causes = []
+        if not isinstance(expiration, int) or expiration < 600:
+            causes.append(errors.invalid("spec.expirationSeconds", expiration,
+                                         "may not specify a duration less than 10 minutes"))
+        elif expiration > 2**32:
+            causes.append(errors.invalid("spec.expirationSeconds", expiration,
+                                         "may not specify a duration larger than 2^32 seconds"))
+        ref = spec.get("boundObjectRef")
+        if ref and ref.get("kind") not in _BOUND_KINDS:
+            causes.append(errors.invalid("spec.boundObjectRef.kind", ref.get("kind"),
+                                         'supported values: "Pod", "Secret"'))
+        if causes:
+            raise errors.invalid_object("TokenRequest", "authentication.k8s.io", info.name, causes)
+        bound = None
+        if ref:
+            plural = _BOUND_KINDS[ref["kind"]]
+            obj = self.lookup(plural, info.namespace, ref.get("name", ""))
+            if obj is None:
+                raise errors.not_found(plural, "", ref.get("name", ""))
+            uid = obj["metadata"].get("uid", "")
+            if ref.get("uid") and ref["uid"] != uid:
+                raise errors.conflict(plural, "", ref.get("name", ""),
+                                      f"the UID in the bound object reference ({ref['uid']}) does not match the UID "
+                                      "in record. The object might have been deleted and then recreated")
+            bound = {"kind": ref["kind"], "name": ref.get("name", ""), "uid": uid}
+            spec["boundObjectRef"] = {"apiVersion": "v1", **ref, "uid": uid}
+        spec["audiences"] = list(spec.get("audiences") or self.tokens.audiences)
+        spec["expirationSeconds"] = expiration
+        token, expires = self.tokens.issue(namespace=info.namespace, name=info.name,
+                                           uid=account["metadata"].get("uid", ""), audiences=spec["audiences"],
+                                           expiration=expiration, bound=bound)
+        answer = {"kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1",
+                  "metadata": {"name": info.name, "namespace": info.namespace, "creationTimestamp": None},
+                  "spec": spec,
+                  "status": {"token": token,
+                             "expirationTimestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires))}}
         b, ct = encoding.encode_dict(answer, out)
         return respond(b, ct, 201)
 
@@ -516,6 +596,8 @@ class ResourceHandlers:
                 except errors.APIError:
                     node = None
             return await self.kubelet_logs.stream(request, pod, node)
+        if sub.name == "token" and verb == "create" and resource.kind == "ServiceAccount":
+            return await self._token_request(request, info)
         if sub.name == "binding" and verb == "create":
             raw = await self._read_body(request)
             binding = self.api.decode_body(raw, request.headers.get("Content-Type"), _BINDING)

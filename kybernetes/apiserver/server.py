@@ -32,6 +32,7 @@ from .handlers import ResourceHandlers, respond
 from .negotiation import parse_media_type
 from .requestinfo import request_info
 from .resources import ResourceAPI, User
+from .tokens import TokenError
 from .watchcache import WatchCache
 
 log = logging.getLogger(__name__)
@@ -203,6 +204,13 @@ class APIServer:
                         groups.append(v)
             if cn:
                 return User(cn, groups + ["system:authenticated"])
+        auth = request.headers.get("Authorization", "")
+        if auth[:7].lower() == "bearer " and self.handlers.tokens is not None:
+            try:
+                who = self.handlers.tokens.verify(auth[7:].strip(), self.handlers.lookup)
+            except TokenError:
+                return None
+            return User(who.name, who.groups, who.uid, who.extra)
         if not self.config.tls:
             # plain HTTP is only for tests on loopback: treat the caller as the admin
             return User("kubernetes-admin", ["system:masters", "system:authenticated"])

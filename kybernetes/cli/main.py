@@ -124,6 +124,7 @@ async def _run_controller_manager(args: argparse.Namespace) -> None:
 
 async def _run(args: argparse.Namespace) -> None:
     from ..apiserver.server import KUBE_MINOR, APIServer, ServerConfig, serve, server_ssl_context
+    from ..apiserver.tokens import ServiceAccountTokens
     from ..pki import default_server_names, ensure_pki, write_admin_kubeconfig
     from ..storage.sqlite import SQLiteStore
 
@@ -153,6 +154,7 @@ async def _run(args: argparse.Namespace) -> None:
             server_names=default_server_names([args.bind_address, args.advertise_address, *args.tls_san]))
         ssl_ctx = server_ssl_context(pki.serving_cert, pki.serving_key, pki.ca_cert)
         server.handlers.kubelet_logs.client_cert = (pki.admin_cert, pki.admin_key)
+        server.handlers.tokens = ServiceAccountTokens(pki.service_account_key)
     await server.start()
     # The cache holds many long-lived dicts: freeze what start-up made and collect the
     # young generation less often, so full collections do not stall requests.

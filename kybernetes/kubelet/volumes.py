@@ -31,7 +31,7 @@ from ..api.quantity import parse_quantity
 from .env import EnvError, container_resource, pod_field
 
 __all__ = ["VolumeError", "Payload", "mount_options", "payload_for", "release_volumes", "setup_volume",
-           "volume_mounts", "write_atomic", "API_VOLUMES"]
+           "token_sources", "volume_mounts", "write_atomic", "API_VOLUMES"]
 
 Payload = dict[str, tuple[bytes, int]]   # relative path -> (content, mode)
 Lookup = Callable[[str, str], "Mapping[str, Any] | None"]   # (plural, name) -> object or None
@@ -200,9 +200,21 @@ def _downward(pod: Mapping[str, Any], items: list, default: int, allocatable: Ma
     return out
 
 
+def token_sources(volume: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The serviceAccountToken sources of a projected volume, with upstream's defaults."""
+    out = []
+    for source in ((volume.get("projected") or {}).get("sources") or []) if "projected" in volume else []:
+        token = source.get("serviceAccountToken")
+        if token is not None:
+            out.append({"path": token.get("path", ""), "audience": token.get("audience") or "",
+                        "expirationSeconds": int(token.get("expirationSeconds") or 3600)})
+    return out
+
+
 def payload_for(pod: Mapping[str, Any], volume: Mapping[str, Any], *, lookup: Lookup,
-                allocatable: Mapping[str, str]) -> Payload:
-    """The files of a configMap, secret, downwardAPI or projected volume."""
+                allocatable: Mapping[str, str], tokens: Mapping[str, str] | None = None) -> Payload:
+    """The files of a configMap, secret, downwardAPI or projected volume; ``tokens``
+    holds the service-account token for each serviceAccountToken source's path."""
     kind = kind_of(volume)
     spec = volume[kind] or {}
     default = _mode(spec.get("defaultMode"), DEFAULT_MODE)
@@ -218,6 +230,12 @@ def payload_for(pod: Mapping[str, Any], volume: Mapping[str, Any], *, lookup: Lo
                                    default, lookup))
         elif "downwardAPI" in source:
             out.update(_downward(pod, (source["downwardAPI"] or {}).get("items") or [], default, allocatable))
+        elif "serviceAccountToken" in source:
+            path = (source["serviceAccountToken"] or {}).get("path", "")
+            token = (tokens or {}).get(path)
+            if token is None:
+                raise VolumeError(f"no service account token for {path!r}")
+            out[_clean_path(path)] = (token.encode(), default)
         else:
             raise VolumeError(f"projected volume {volume['name']!r}: unsupported source "
                               f"{', '.join(source) or 'none'}")

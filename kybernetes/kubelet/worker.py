@@ -49,7 +49,7 @@ from .runtime.seccomp import SeccompError, seccomp_for
 from .runtime.spec import SpecError, capabilities, oci_spec, pod_qos
 from .sandbox import write_pod_files
 from .volumes import API_VOLUMES, VolumeError, kind_of, payload_for, release_volumes, setup_volume, \
-    volume_mounts, write_atomic
+    token_sources, volume_mounts, write_atomic
 
 if TYPE_CHECKING:
     from .kubelet import Kubelet
@@ -102,6 +102,7 @@ class PodWorker:
         self.volumes_ready = False
         self._volumes_due = 0.0
         self._immutable: dict[tuple[str, str], dict] = {}   # immutable ConfigMaps/Secrets are read once
+        self._tokens: dict[tuple[str, int], tuple[str, float, float]] = {}   # (audience, ttl) -> token, issued, expires
         self.waiting: dict[str, Waiting] = {}  # container name -> why it is not running
         self.backoffs: dict[str, Backoff] = {}
         self.image_backoffs: dict[str, Backoff] = {}
@@ -457,11 +458,37 @@ class PodWorker:
                 self.volume_kinds[name] = kind
             return
         objects = {ref: await self._api_object(*ref) for ref in _api_refs(volume)}
+        tokens = {src["path"]: await self._token(src["audience"], src["expirationSeconds"])
+                  for src in token_sources(volume)}
         payload = payload_for(self.pod, volume, lookup=lambda plural, n: objects.get((plural, n)),
-                              allocatable=k.node.allocatable)
+                              allocatable=k.node.allocatable, tokens=tokens)
         path = await asyncio.to_thread(setup_volume, k.pod_dir(self.uid), volume, memory_capacity=0)
         await asyncio.to_thread(write_atomic, path, payload)
         self.volume_paths[name], self.volume_kinds[name] = path, kind
+
+    async def _token(self, audience: str, ttl: int) -> str:
+        """A token of the pod's service account bound to the pod (TokenRequest), renewed
+        once 80% of its life has passed, as upstream's token manager does."""
+        key = (audience, ttl)
+        cached = self._tokens.get(key)
+        now = time.time()
+        if cached is not None and now < cached[1] + 0.8 * (cached[2] - cached[1]):
+            return cached[0]
+        meta, spec = self.pod["metadata"], self.pod.get("spec") or {}
+        account = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
+        body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
+                "spec": {"audiences": [audience] if audience else None, "expirationSeconds": ttl,
+                         "boundObjectRef": {"apiVersion": "v1", "kind": "Pod", "name": meta["name"],
+                                            "uid": meta["uid"]}}}
+        try:
+            answer = await self.kubelet.client.request(
+                "POST", f"/api/v1/namespaces/{meta.get('namespace', '')}/serviceaccounts/{account}/token", body=body)
+        except APIStatusError as e:
+            raise VolumeError(f"failed to fetch token: {e.message}") from None
+        token = answer["status"]["token"]
+        expires = dt.datetime.fromisoformat(answer["status"]["expirationTimestamp"].replace("Z", "+00:00")).timestamp()
+        self._tokens[key] = (token, now, expires)
+        return token
 
     async def _api_object(self, plural: str, name: str) -> dict | None:
         key = (plural, name)

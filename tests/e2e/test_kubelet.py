@@ -357,6 +357,37 @@ def test_volumes_reach_the_containers(node, tmp_path):
     k("delete", "secret", "app-secret")
 
 
+def test_projected_service_account_token(node):
+    k, _ = node
+    pod = simple_pod("tokened", "cat /var/run/secrets/kubernetes.io/serviceaccount/token; echo; "
+                     "echo ns=$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace); "
+                     "grep -c CERTIFICATE /var/run/secrets/kubernetes.io/serviceaccount/ca.crt; sleep 600")
+    pod["spec"]["serviceAccountName"] = "default"   # (set by ServiceAccount admission upstream, not here yet)
+    pod["spec"]["volumes"] = [{"name": "kube-api-access", "projected": {"defaultMode": 0o644, "sources": [
+        {"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}},
+        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+        {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"fieldPath": "metadata.namespace"}}]}}]}}]
+    pod["spec"]["containers"][0]["volumeMounts"] = [
+        {"name": "kube-api-access", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": True}]
+    assert wait_for(lambda: k.run("get", "serviceaccount", "default", check=False).returncode == 0, timeout=30)
+    apply(k, pod)
+    assert wait_for(lambda: "ns=default" in k("logs", "tokened", check=False), timeout=60), \
+        (k("describe", "pod", "tokened"), k("logs", "tokened", check=False))
+    token, ns_line, certs = k("logs", "tokened").splitlines()[:3]
+    assert ns_line == "ns=default" and int(certs) >= 2     # BEGIN and END CERTIFICATE
+    # the token is the pod's: the API server says who it is, and that it is bound to this pod
+    review = json.loads(k("create", "-f", "-", "-o", "json", input=json.dumps(
+        {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": token}})))
+    user = review["status"]["user"]
+    assert review["status"]["authenticated"] is True
+    assert user["username"] == "system:serviceaccount:default:default"
+    assert user["extra"]["authentication.kubernetes.io/pod-name"] == ["tokened"]
+    k("delete", "pod", "tokened")
+    gone = json.loads(k("create", "-f", "-", "-o", "json", input=json.dumps(
+        {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": token}})))
+    assert not gone["status"].get("authenticated"), "a deleted pod's token must stop working"
+
+
 def test_a_missing_configmap_holds_the_pod_until_it_exists(node):
     k, _ = node
     pod = simple_pod("waits", "cat /cfg/key; echo; sleep 600")   # (a line without its newline stays unlogged, as with containerd)
