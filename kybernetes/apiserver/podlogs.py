@@ -86,10 +86,9 @@ class KubeletLogs:
         if self._session is not None:
             await self._session.close()
 
-    async def stream(self, request: web.Request, pod: dict, node: dict | None) -> web.StreamResponse:
-        query = request.query
-        _check_ints(query)
-        container = pick_container(pod, query.get("container", ""))
+    @staticmethod
+    def kubelet_base(pod: dict, node: dict | None) -> str:
+        """``https://<node's InternalIP>:<kubelet port>`` of the pod's node."""
         meta = pod["metadata"]
         node_name = (pod.get("spec") or {}).get("nodeName", "")
         if not node_name:
@@ -100,9 +99,17 @@ class KubeletLogs:
         address = next((a["address"] for a in status.get("addresses") or [] if a.get("type") == "InternalIP"),
                        next((a["address"] for a in status.get("addresses") or []), ""))
         port = ((status.get("daemonEndpoints") or {}).get("kubeletEndpoint") or {}).get("Port") or 10250
-        params = {k: v for k, v in query.items() if k in LOG_PARAMS and k != "container"}
         host = f"[{address}]" if ":" in address else address
-        url = f"https://{host}:{port}/containerLogs/{meta['namespace']}/{meta['name']}/{container}"
+        return f"https://{host}:{port}"
+
+    async def stream(self, request: web.Request, pod: dict, node: dict | None) -> web.StreamResponse:
+        query = request.query
+        _check_ints(query)
+        container = pick_container(pod, query.get("container", ""))
+        meta = pod["metadata"]
+        base = self.kubelet_base(pod, node)
+        params = {k: v for k, v in query.items() if k in LOG_PARAMS and k != "container"}
+        url = f"{base}/containerLogs/{meta['namespace']}/{meta['name']}/{container}"
         if params:
             url += "?" + urlencode(params)
         try:

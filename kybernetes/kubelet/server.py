@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from .logs import LogOptions, follow_log, read_log
+from .streaming import exec_handler
 
 if TYPE_CHECKING:
     from .kubelet import Kubelet
@@ -66,6 +67,7 @@ class KubeletServer:
         self.app = web.Application()
         self.app.router.add_get("/healthz", lambda r: web.Response(text="ok"))
         self.app.router.add_get("/containerLogs/{namespace}/{pod}/{container}", self.container_logs)
+        self.app.router.add_route("*", "/exec/{namespace}/{pod}/{container}", self.exec)
         self.runner: web.AppRunner | None = None
         self.port = 0
 
@@ -113,6 +115,18 @@ class KubeletServer:
                 await resp.write(chunk)
         await resp.write_eof()
         return resp
+
+    async def exec(self, request: web.Request) -> web.StreamResponse:
+        ns, name, container = (request.match_info[k] for k in ("namespace", "pod", "container"))
+        try:
+            st = self._container(ns, name, container, previous=False)
+        except BadRequest as e:
+            return web.Response(status=400, text=str(e))
+        except LookupError as e:
+            return web.Response(status=404, text=str(e))
+        if st.state != "running":
+            return web.Response(status=400, text=f'container not found ("{container}")')
+        return await exec_handler(self.kubelet, request, st)
 
     def _container(self, ns: str, name: str, container: str, *, previous: bool):
         k = self.kubelet

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import KUBECTL_PIP, Kubectl, spawn_kyb, start_cluster, stop_process, wait_for
+from tests.e2e.conftest import KUBECTL_MACHINE, KUBECTL_PIP, Kubectl, spawn_kyb, start_cluster, stop_process, wait_for
 from tests.imagebuild import busybox_image
 
 pytestmark = pytest.mark.e2e
@@ -403,6 +403,38 @@ def test_a_missing_configmap_holds_the_pod_until_it_exists(node):
         (k("logs", "waits", check=False), k("get", "pod", "waits", "-o", "yaml"))
     k("delete", "pod", "waits")
     k("delete", "configmap", "later")
+
+
+def test_exec_runs_commands_in_the_container(node):
+    k, _ = node
+    apply(k, simple_pod("shell", "while true; do sleep 1; done"))
+    assert wait_for(lambda: container_status(pod_json(k, "shell")).get("ready"), timeout=60)
+    p = k.run("exec", "shell", "--", "sh", "-c", "echo out; echo err >&2; cat /etc/hostname")
+    assert p.stdout.split() == ["out", "shell"] and p.stderr.strip() == "err", (p.stdout, p.stderr)
+    failed = k.run("exec", "shell", "--", "sh", "-c", "exit 3", check=False)
+    assert failed.returncode == 3 and "command terminated with exit code 3" in failed.stderr, failed.stderr
+    piped = k.run("exec", "-i", "shell", "--", "sh", "-c", "tr a-z A-Z; echo done", input="hello\nworld\n")
+    assert piped.stdout.split() == ["HELLO", "WORLD", "done"], piped.stdout
+    big = k.run("exec", "shell", "--", "sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x")
+    assert big.stdout == "x" * 300000
+    k133 = Kubectl(str(KUBECTL_MACHINE), k.cluster, k.home)   # the machine's kubectl 1.33: WebSocket v5 too
+    assert k133.run("exec", "shell", "--", "echo", "from-1.33").stdout.strip() == "from-1.33"
+    # kubectl cp runs tar through exec, both ways
+    src = k.home / "cp-src"
+    (src / "sub").mkdir(parents=True)
+    (src / "a.txt").write_text("alpha\n")
+    (src / "sub" / "b.txt").write_text("beta\n")
+    k("cp", str(src), "shell:/tmp/copied")
+    assert k("exec", "shell", "--", "cat", "/tmp/copied/a.txt", "/tmp/copied/sub/b.txt").split() == ["alpha", "beta"]
+    k("cp", "shell:/tmp/copied", str(k.home / "cp-back"))
+    assert (k.home / "cp-back" / "sub" / "b.txt").read_text() == "beta\n"
+    wrong = k.run("exec", "shell", "-c", "nope", "--", "true", check=False)
+    assert wrong.returncode != 0 and "container nope is not valid for pod shell" in wrong.stderr, wrong.stderr
+    apply(k, simple_pod("finished", "true", restartPolicy="Never"))
+    assert wait_for(lambda: pod_json(k, "finished").get("status", {}).get("phase") == "Succeeded", timeout=60)
+    done = k.run("exec", "finished", "--", "true", check=False)
+    assert "cannot exec into a container in a completed pod; current phase is Succeeded" in done.stderr, done.stderr
+    k("delete", "pod", "shell", "finished")
 
 
 def test_kubelet_restart_adopts_running_containers(node):

@@ -163,6 +163,7 @@ def test_rootless_pods_reach_each_other_but_not_out(rootless):
     assert wait_for(lambda: finished(k, "outside"), timeout=60)
     out = k("logs", "outside")
     assert "rc=1" in out and "unreachable" in out.lower(), out
+    assert k("exec", "httpd", "--", "cat", "/proc/self/uid_map").split() == ["0", str(NOBODY), "1"]   # exec too
     time.sleep(2)   # a few more probe periods: the liveness probe keeps passing
     assert container_status(pod_json(k, "httpd"))["restartCount"] == 0
     k("delete", "pod", "httpd", "fetch", "outside")

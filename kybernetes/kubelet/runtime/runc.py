@@ -26,6 +26,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 from . import cgroups
@@ -276,28 +277,38 @@ class RuncRuntime:
             loop.remove_reader(fd)
             os.close(fd)
 
-    async def exec_sync(self, cid: str, argv: list[str], timeout: float) -> tuple[int, bytes]:
-        """Run ``argv`` in the running container (``runc exec``, the container's own
-        process settings); its exit code and combined output. A command still running
-        after ``timeout`` seconds is killed and raises :class:`asyncio.TimeoutError`."""
+    @contextlib.asynccontextmanager
+    async def exec_process(self, cid: str, argv: list[str], *, stdin: bool = False,
+                           merge_stderr: bool = False) -> AsyncIterator[asyncio.subprocess.Process]:
+        """``argv`` running in the container (``runc exec`` with the container's own
+        process settings), with pipes for its stdio; killed if still running at the end."""
         cdir = self._dir(cid)
         config = _read_json(cdir / "config.json") or {}
         process = dict(config.get("process") or {})
         process.update(args=list(argv), terminal=False)
         spec_file = cdir / f"exec-{secrets.token_hex(4)}.json"
         spec_file.write_text(json.dumps(process))
-        proc = await asyncio.create_subprocess_exec(
-            *self._runc("exec", "--process", str(spec_file), cid), stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
-            out, _ = await asyncio.wait_for(proc.communicate(), timeout)
-        except asyncio.TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
-            raise
+            proc = await asyncio.create_subprocess_exec(
+                *self._runc("exec", "--process", str(spec_file), cid),
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE)
+            try:
+                yield proc
+            finally:
+                if proc.returncode is None:
+                    with contextlib.suppress(ProcessLookupError):
+                        proc.kill()
+                    await proc.wait()
         finally:
             spec_file.unlink(missing_ok=True)
+
+    async def exec_sync(self, cid: str, argv: list[str], timeout: float) -> tuple[int, bytes]:
+        """Run ``argv`` in the running container; its exit code and combined output. A
+        command still running after ``timeout`` seconds is killed and raises
+        :class:`asyncio.TimeoutError`."""
+        async with self.exec_process(cid, argv, merge_stderr=True) as proc:
+            out, _ = await asyncio.wait_for(proc.communicate(), timeout)
         return proc.returncode if proc.returncode is not None else 255, out
 
     # ------------------------------------------------------------------ stop and remove
