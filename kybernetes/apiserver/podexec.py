@@ -1,6 +1,7 @@
-"""``pods/exec``: the API server checks the request against the pod, then relays a
-WebSocket (``v5.channel.k8s.io`` or v4) between the client and the pod's kubelet,
-message by message, as upstream's ExecREST proxies the upgraded connection.
+"""``pods/exec`` and ``pods/portforward``: the API server checks the request against the
+pod, then relays a WebSocket (``v5.channel.k8s.io`` or v4 for exec,
+``SPDY/3.1+portforward.k8s.io`` for port-forward) between the client and the pod's
+kubelet, message by message, as upstream proxies the upgraded connection.
 
 SPDY/3.1, which kubectl up to 1.29 uses (and later ones fall back to when the
 WebSocket is refused), is not spoken yet: such requests get a clear 400.
@@ -17,10 +18,11 @@ from aiohttp import WSMsgType, web
 from ..api import errors
 from .podlogs import KubeletLogs, pick_container
 
-__all__ = ["proxy_exec"]
+__all__ = ["proxy_exec", "proxy_portforward"]
 
 EXEC_PARAMS = ("command", "stdin", "stdout", "stderr", "tty")
-PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
+EXEC_PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
+PORTFORWARD_PROTOCOL = "SPDY/3.1+portforward.k8s.io"
 
 
 def _check_pod(pod: dict, container: str) -> None:
@@ -39,17 +41,32 @@ async def proxy_exec(kubelet: KubeletLogs, request: web.Request, pod: dict, node
     query = request.query
     container = pick_container(pod, query.get("container", ""))
     _check_pod(pod, container)
-    down = web.WebSocketResponse(protocols=PROTOCOLS, max_msg_size=0)
-    if not down.can_prepare(request).ok:
-        raise errors.bad_request("unable to upgrade connection: this server streams exec over WebSocket "
-                                 "(v5.channel.k8s.io, v4.channel.k8s.io) only, not SPDY/3.1; "
-                                 "kubectl 1.30 or later speaks it")
     meta = pod["metadata"]
     params = [(k, v) for k, v in query.items() if k in EXEC_PARAMS]
     url = f"{kubelet.kubelet_base(pod, node)}/exec/{meta['namespace']}/{meta['name']}/{container}?{urlencode(params)}"
+    return await _tunnel(kubelet, request, url, EXEC_PROTOCOLS, what="exec")
+
+
+async def proxy_portforward(kubelet: KubeletLogs, request: web.Request, pod: dict,
+                            node: dict | None) -> web.StreamResponse:
+    meta = pod["metadata"]
+    if (pod.get("status") or {}).get("phase") != "Running":
+        raise errors.bad_request(f"unable to upgrade connection: pod {meta['name']} is not running")
+    url = f"{kubelet.kubelet_base(pod, node)}/portForward/{meta['namespace']}/{meta['name']}"
+    return await _tunnel(kubelet, request, url, (PORTFORWARD_PROTOCOL,), what="port-forward")
+
+
+async def _tunnel(kubelet: KubeletLogs, request: web.Request, url: str, protocols: tuple[str, ...], *,
+                  what: str) -> web.StreamResponse:
+    """Accept the client's WebSocket and relay it to the same one at the kubelet."""
+    down = web.WebSocketResponse(protocols=protocols, max_msg_size=0)
+    if not down.can_prepare(request).ok:
+        raise errors.bad_request(f"unable to upgrade connection: this server streams {what} over WebSocket "
+                                 f"({', '.join(protocols)}) only, not SPDY/3.1; kubectl "
+                                 f"{'1.30' if what == 'exec' else '1.31'} or later speaks it")
     offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
     try:
-        up = await kubelet.session.ws_connect(url, protocols=[p for p in offered if p in PROTOCOLS] or PROTOCOLS,
+        up = await kubelet.session.ws_connect(url, protocols=[p for p in offered if p in protocols] or protocols,
                                               max_msg_size=0, timeout=aiohttp.ClientWSTimeout(ws_close=10))
     except aiohttp.WSServerHandshakeError as e:
         raise errors.APIError(e.status if e.status < 500 else 500, "BadRequest",
@@ -57,7 +74,7 @@ async def proxy_exec(kubelet: KubeletLogs, request: web.Request, pod: dict, node
     except (aiohttp.ClientError, OSError) as e:
         raise errors.APIError(500, "InternalError", f"error dialing backend: {e}") from None
     try:
-        down = web.WebSocketResponse(protocols=(up.protocol,) if up.protocol else PROTOCOLS, max_msg_size=0)
+        down = web.WebSocketResponse(protocols=(up.protocol,) if up.protocol else protocols, max_msg_size=0)
         await down.prepare(request)
         await asyncio.gather(_relay(down, up), _relay(up, down))
     finally:

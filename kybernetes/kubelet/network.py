@@ -389,6 +389,22 @@ class SocketMaker:
         finally:
             os.close(fd)
 
+    async def open_connection(self, host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """A TCP connection from inside the namespace."""
+        sock = self(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, 0)
+        try:
+            sock.setblocking(False)
+            await asyncio.get_running_loop().sock_connect(sock, (host, port))
+        except BaseException:
+            sock.close()
+            raise
+        return await asyncio.open_connection(sock=sock)
+
+    def close(self) -> None:
+        """Let the thread go (it ends once it sees this)."""
+        if self._thread is not None:
+            self._requests.put(None)
+
     def _serve(self) -> None:
         entered: BaseException | None = None
         try:
@@ -396,7 +412,10 @@ class SocketMaker:
         except BaseException as e:  # noqa: BLE001 -- every caller gets it
             entered = e
         while True:
-            args, answer = self._requests.get()
+            request = self._requests.get()
+            if request is None:
+                return
+            args, answer = request
             if entered is not None:
                 answer.put((False, entered))
                 continue

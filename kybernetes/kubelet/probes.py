@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import socket
 import ssl
 import subprocess
 import sys
@@ -195,24 +194,13 @@ async def _tcp(spec: dict, target: HandlerTarget, timeout: float) -> tuple[str, 
         if target.sockets is None:
             _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
         else:
-            _, writer = await asyncio.wait_for(_open_in(target.sockets, host, port), timeout)
+            _, writer = await asyncio.wait_for(target.sockets.open_connection(host, port), timeout)
     except (OSError, asyncio.TimeoutError) as e:
         return "failure", f"dial tcp {_host_port(host, port)}: {_dial_error(e)}"
     writer.close()
     with contextlib.suppress(OSError):
         await writer.wait_closed()
     return "success", ""
-
-
-async def _open_in(sockets: SocketMaker, host: str, port: int):
-    sock = sockets(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, 0)
-    try:
-        sock.setblocking(False)
-        await asyncio.get_running_loop().sock_connect(sock, (host, port))
-    except BaseException:
-        sock.close()
-        raise
-    return await asyncio.open_connection(sock=sock)
 
 
 def _health_request(service: str) -> bytes:

@@ -13,6 +13,7 @@ the API server with a SubjectAccessReview) is not done here.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import ssl
@@ -22,7 +23,8 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from .logs import LogOptions, follow_log, read_log
-from .streaming import exec_handler
+from .network import SocketMaker
+from .streaming import exec_handler, portforward_handler
 
 if TYPE_CHECKING:
     from .kubelet import Kubelet
@@ -68,6 +70,7 @@ class KubeletServer:
         self.app.router.add_get("/healthz", lambda r: web.Response(text="ok"))
         self.app.router.add_get("/containerLogs/{namespace}/{pod}/{container}", self.container_logs)
         self.app.router.add_route("*", "/exec/{namespace}/{pod}/{container}", self.exec)
+        self.app.router.add_route("*", "/portForward/{namespace}/{pod}", self.port_forward)
         self.runner: web.AppRunner | None = None
         self.port = 0
 
@@ -128,6 +131,19 @@ class KubeletServer:
             return web.Response(status=400, text=f'container not found ("{container}")')
         return await exec_handler(self.kubelet, request, st)
 
+    async def port_forward(self, request: web.Request) -> web.StreamResponse:
+        ns, name = request.match_info["namespace"], request.match_info["pod"]
+        k = self.kubelet
+        pod = k.informer.get(f"{ns}/{name}") if k.informer is not None else None
+        worker = k.workers.get(pod["metadata"]["uid"]) if pod is not None else None
+        if worker is None or not worker.sandbox_ready:
+            return web.Response(status=404, text=f'pod "{name}" in namespace "{ns}" is not running on this node')
+        sockets = SocketMaker(worker.netns_path) if worker.netns_path else _HostSockets()
+        try:
+            return await portforward_handler(k, request, pod, sockets)
+        finally:
+            sockets.close()
+
     def _container(self, ns: str, name: str, container: str, *, previous: bool):
         k = self.kubelet
         pod = k.informer.get(f"{ns}/{name}") if k.informer is not None else None
@@ -146,3 +162,12 @@ class KubeletServer:
             reason = waiting.reason if waiting is not None else "ContainerCreating"
             raise BadRequest(f'container "{container}" in pod "{name}" is waiting to start: {reason}')
         return attempts[-1]
+
+
+class _HostSockets:
+    """A hostNetwork pod's ports are the node's own."""
+
+    open_connection = staticmethod(asyncio.open_connection)
+
+    def close(self) -> None:
+        pass

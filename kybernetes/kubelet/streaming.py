@@ -1,5 +1,8 @@
-"""``kubectl exec`` at the kubelet: ``/exec/<namespace>/<pod>/<container>`` over a
-WebSocket speaking the remotecommand channel protocol (``v5.channel.k8s.io``, or v4).
+"""``kubectl exec`` and ``port-forward`` at the kubelet.
+
+``/exec/<namespace>/<pod>/<container>`` runs a command over a WebSocket speaking the
+remotecommand channel protocol (``v5.channel.k8s.io``, or v4); ``/portForward/<namespace>/<pod>``
+relays TCP connections over SPDY/3.1 frames inside a WebSocket (see :func:`portforward_handler`).
 
 Every binary message starts with its channel: 0 stdin (from the client), 1 stdout,
 2 stderr, 3 the final Status as JSON, 4 terminal resize (from the client), and in v5
@@ -18,12 +21,14 @@ from typing import TYPE_CHECKING
 
 from aiohttp import WSMsgType, web
 
+from . import spdy
+
 if TYPE_CHECKING:
     from .kubelet import Kubelet
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PROTOCOLS", "exec_handler"]
+__all__ = ["PORTFORWARD_PROTOCOL", "PROTOCOLS", "exec_handler", "portforward_handler"]
 
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
@@ -110,3 +115,128 @@ async def _feed(ws: web.WebSocketResponse, proc: asyncio.subprocess.Process, v5:
     finally:
         if proc.stdin is not None and not proc.stdin.is_closing():
             proc.stdin.close()
+
+
+# ---------------------------------------------------------------------- port-forward
+PORTFORWARD_PROTOCOL = "SPDY/3.1+portforward.k8s.io"
+
+
+class _Forward:
+    """One forwarded connection: the client's error and data streams of one requestid."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.error_id = 0
+        self.data_id = 0
+        self.pending: list[bytes] = []        # client bytes that came before the connection
+        self.client_done = False
+        self.writer: asyncio.StreamWriter | None = None
+        self.task: asyncio.Task | None = None
+
+
+async def portforward_handler(kubelet: Kubelet, request: web.Request, pod: dict, sockets) -> web.StreamResponse:
+    """``/portForward/<namespace>/<pod>``: SPDY/3.1 frames inside WebSocket messages. Per
+    forwarded connection the client opens an error stream and a data stream (headers
+    ``streamtype``, ``port``, ``requestid``); the kubelet connects to the port on the
+    pod's own loopback and relays, then ends both streams (an error goes on the error
+    stream first). ``sockets`` makes sockets in the pod's network namespace."""
+    ws = web.WebSocketResponse(protocols=(PORTFORWARD_PROTOCOL,), max_msg_size=0)
+    if not ws.can_prepare(request).ok:
+        return web.Response(status=400, text=f"port-forward needs a WebSocket upgrade ({PORTFORWARD_PROTOCOL})")
+    await ws.prepare(request)
+    codec = spdy.Codec()
+    lock = asyncio.Lock()
+    forwards: dict[str, _Forward] = {}
+    by_stream: dict[int, _Forward] = {}
+    uid = pod["metadata"]["uid"]
+
+    async def send(frame: bytes) -> None:
+        async with lock:
+            if not ws.closed:
+                await ws.send_bytes(frame)
+
+    async def connect(fw: _Forward) -> None:
+        try:
+            reader, writer = await asyncio.wait_for(sockets.open_connection("127.0.0.1", fw.port), 10)
+        except (OSError, asyncio.TimeoutError) as e:
+            reason = "connection refused" if isinstance(e, ConnectionRefusedError) else (str(e) or "timed out")
+            message = (f"error forwarding port {fw.port} to pod {uid}, uid : failed to connect to "
+                       f"localhost:{fw.port} inside the pod: {reason}")
+            await send(codec.data(fw.error_id, message.encode(), fin=True))
+            await send(codec.data(fw.data_id, b"", fin=True))
+            return
+        fw.writer = writer
+        for chunk in fw.pending:
+            writer.write(chunk)
+        fw.pending.clear()
+        if fw.client_done and writer.can_write_eof():
+            writer.write_eof()
+        try:
+            while chunk := await reader.read(32 * 1024):
+                await send(codec.data(fw.data_id, chunk))
+        except (ConnectionResetError, BrokenPipeError):
+            pass
+        finally:
+            writer.close()
+        await send(codec.data(fw.data_id, b"", fin=True))
+        await send(codec.data(fw.error_id, b"", fin=True))
+
+    try:
+        async for msg in ws:
+            if msg.type != WSMsgType.BINARY:
+                continue
+            for frame in codec.feed(msg.data):
+                if frame.kind == spdy.SYN_STREAM:
+                    headers = frame.headers
+                    key = headers.get("requestid", "")
+                    fw = forwards.get(key)
+                    if fw is None:
+                        try:
+                            fw = forwards[key] = _Forward(int(headers.get("port", "0")))
+                        except ValueError:
+                            await send(codec.rst_stream(frame.stream_id, 1))   # PROTOCOL_ERROR
+                            continue
+                    by_stream[frame.stream_id] = fw
+                    await send(codec.syn_reply(frame.stream_id, {}))
+                    if headers.get("streamtype") == "error":
+                        fw.error_id = frame.stream_id
+                    elif headers.get("streamtype") == "data":
+                        fw.data_id = frame.stream_id
+                    if fw.error_id and fw.data_id and fw.task is None:
+                        fw.task = asyncio.create_task(connect(fw))
+                elif frame.kind == 0:
+                    fw = by_stream.get(frame.stream_id)
+                    if frame.data:
+                        # SPDY/3.1 flow control: hand the window back as the bytes move on
+                        await send(codec.window_update(frame.stream_id, len(frame.data)))
+                        await send(codec.window_update(0, len(frame.data)))
+                    if fw is None or frame.stream_id != fw.data_id:
+                        continue
+                    if fw.writer is None:
+                        fw.pending.append(frame.data)
+                    elif frame.data:
+                        fw.writer.write(frame.data)
+                        await fw.writer.drain()
+                    if frame.fin:
+                        fw.client_done = True
+                        if fw.writer is not None and fw.writer.can_write_eof():
+                            fw.writer.write_eof()
+                elif frame.kind == spdy.RST_STREAM:
+                    fw = by_stream.get(frame.stream_id)
+                    if fw is not None and fw.writer is not None:
+                        fw.writer.close()
+                elif frame.kind == spdy.PING:
+                    await send(codec.ping(frame.value))
+                elif frame.kind == spdy.GOAWAY:
+                    break
+    except (ConnectionResetError, RuntimeError) as e:
+        log.debug("port-forward to pod %s ended: %s", uid, e)
+    finally:
+        for fw in forwards.values():
+            if fw.task is not None:
+                fw.task.cancel()
+            if fw.writer is not None:
+                fw.writer.close()
+        if not ws.closed:
+            await ws.close()
+    return ws

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import http.client
 import ipaddress
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -435,6 +440,50 @@ def test_exec_runs_commands_in_the_container(node):
     done = k.run("exec", "finished", "--", "true", check=False)
     assert "cannot exec into a container in a completed pod; current phase is Succeeded" in done.stderr, done.stderr
     k("delete", "pod", "shell", "finished")
+
+
+def fetch(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as resp:
+        return resp.read().decode().strip()
+
+
+def test_port_forward_to_a_pod(node):
+    k, _ = node
+    apply(k, simple_pod("pf", "mkdir -p /www && echo through-the-tunnel > /www/index.html && "
+                        "dd if=/dev/zero of=/www/big bs=1024 count=3000 2>/dev/null && exec httpd -f -p 8080 -h /www"))
+    assert wait_for(lambda: container_status(pod_json(k, "pf")).get("ready"), timeout=60)
+    forward = k.popen("port-forward", "--address", "127.0.0.1", "pod/pf", ":8080", ":9999")
+    try:
+        local = {}
+        while len(local) < 2:
+            line = forward.stdout.readline()
+            assert line, forward.stderr.read()
+            m = re.match(r"Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)", line)
+            if m:
+                local[m[2]] = int(m[1])
+
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:   # two connections at once
+            assert list(pool.map(fetch, [local["8080"]] * 2)) == ["through-the-tunnel"] * 2
+        with urllib.request.urlopen(f"http://127.0.0.1:{local['8080']}/big", timeout=20) as resp:
+            assert len(resp.read()) == 3000 * 1024                # far beyond SPDY's 64 KiB window
+        with pytest.raises((urllib.error.URLError, ConnectionError, http.client.HTTPException)):
+            fetch(local["9999"])                                  # nothing listens there
+        # kubectl reports the error and, since 1.30 like with any cluster, ends the whole session
+        forward.wait(20)
+    finally:
+        if forward.poll() is None:
+            forward.kill()
+        _, err = forward.communicate(timeout=10)
+    assert "error forwarding port 9999 to pod" in err and "connection refused" in err, err
+    # a new session works: the failure stayed with that connection
+    again = k.popen("port-forward", "--address", "127.0.0.1", "pod/pf", ":8080")
+    try:
+        m = re.match(r"Forwarding from 127\.0\.0\.1:(\d+) -> 8080", again.stdout.readline())
+        assert m and fetch(int(m[1])) == "through-the-tunnel"
+    finally:
+        again.kill()
+        again.communicate(timeout=10)
+    k("delete", "pod", "pf")
 
 
 def test_kubelet_restart_adopts_running_containers(node):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import re
 import shutil
 import site
 import subprocess
@@ -19,7 +20,8 @@ import pytest
 import kybernetes
 from kybernetes.cli.supervisor import die_with_parent
 from tests.e2e.conftest import KUBECTL_PIP, Kubectl, start_cluster, stop_process, wait_for
-from tests.e2e.test_kubelet import apply, container_status, events_of, free_cluster_cidr, pod_json, simple_pod
+from tests.e2e.test_kubelet import (apply, container_status, events_of, fetch, free_cluster_cidr, pod_json,
+                                   simple_pod)
 from tests.imagebuild import busybox_image
 
 pytestmark = pytest.mark.e2e
@@ -164,6 +166,13 @@ def test_rootless_pods_reach_each_other_but_not_out(rootless):
     out = k("logs", "outside")
     assert "rc=1" in out and "unreachable" in out.lower(), out
     assert k("exec", "httpd", "--", "cat", "/proc/self/uid_map").split() == ["0", str(NOBODY), "1"]   # exec too
+    forward = k.popen("port-forward", "--address", "127.0.0.1", "pod/httpd", ":8080")   # and port-forward
+    try:
+        m = re.match(r"Forwarding from 127\.0\.0\.1:(\d+) -> 8080", forward.stdout.readline())
+        assert m and fetch(int(m[1])) == "hello-rootless"
+    finally:
+        forward.kill()
+        forward.communicate(timeout=10)
     time.sleep(2)   # a few more probe periods: the liveness probe keeps passing
     assert container_status(pod_json(k, "httpd"))["restartCount"] == 0
     k("delete", "pod", "httpd", "fetch", "outside")
