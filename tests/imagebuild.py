@@ -116,7 +116,7 @@ BUSYBOX = Path("/bin/busybox")      # Debian's busybox-static: one static binary
 BUSYBOX_APPLETS = ("sh", "ash", "sleep", "echo", "cat", "ls", "ps", "httpd", "wget", "nc", "true", "false", "env",
                    "id", "hostname", "mkdir", "rm", "touch", "test", "[", "head", "tail", "grep", "kill", "date",
                    "printf", "seq", "yes", "dd", "ip", "ifconfig", "ping", "nslookup", "timeout", "pwd", "whoami", "unshare",
-                   "mount", "tar", "gzip", "find", "stat", "tr", "wc", "cp", "mv", "chmod", "sed", "uname")
+                   "mount", "tar", "gzip", "find", "stat", "tr", "wc", "cp", "mv", "chmod", "sed", "uname", "stty", "tty")
 
 
 def busybox_image(*, cmd: list[str] | None = None) -> ImageSpec:

@@ -17,11 +17,14 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import signal
 from typing import TYPE_CHECKING
 
 from aiohttp import WSMsgType, web
 
 from . import spdy
+from .runtime.runc import set_window
 
 if TYPE_CHECKING:
     from .kubelet import Kubelet
@@ -56,8 +59,7 @@ async def exec_handler(kubelet: Kubelet, request: web.Request, container_state) 
     argv = query.getall("command", [])
     if not argv:
         return web.Response(status=400, text="you must specify at least 1 command")
-    if _flag(query, "tty"):
-        return web.Response(status=400, text="exec with a terminal (tty=true) is not supported by this kubelet yet")
+    tty = _flag(query, "tty")
     want_stdin, want_out, want_err = _flag(query, "stdin"), _flag(query, "stdout"), _flag(query, "stderr")
     if not (want_stdin or want_out or want_err):
         return web.Response(status=400, text="you must specify at least one of stdin, stdout, stderr")
@@ -67,6 +69,8 @@ async def exec_handler(kubelet: Kubelet, request: web.Request, container_state) 
     await ws.prepare(request)
     v5 = ws.ws_protocol == "v5.channel.k8s.io"
     await asyncio.sleep(START_DELAY)
+    if tty:
+        return await _exec_tty(kubelet, ws, container_state, argv)
     try:
         async with kubelet.runtime.exec_process(container_state.id, argv, stdin=want_stdin) as proc:
             feeder = asyncio.create_task(_feed(ws, proc, v5))
@@ -84,6 +88,70 @@ async def exec_handler(kubelet: Kubelet, request: web.Request, container_state) 
         if not ws.closed:
             await ws.close()
     return ws
+
+
+async def _exec_tty(kubelet: Kubelet, ws: web.WebSocketResponse, container_state,
+                    argv: list[str]) -> web.WebSocketResponse:
+    """The command on a pseudo-terminal: its output (stdout and stderr are one) goes on
+    channel 1, the client's keys come on channel 0 and its window size on channel 4."""
+    loop = asyncio.get_running_loop()
+    try:
+        async with kubelet.runtime.exec_tty(container_state.id, argv) as (proc, master):
+            os.set_blocking(master, False)
+            output: asyncio.Queue[bytes] = asyncio.Queue()
+
+            def readable() -> None:
+                try:
+                    output.put_nowait(os.read(master, 32 * 1024))
+                except BlockingIOError:
+                    return
+                except OSError:          # EIO: runc, the other end, is gone
+                    loop.remove_reader(master)
+                    output.put_nowait(b"")
+            loop.add_reader(master, readable)
+            keys = asyncio.create_task(_feed_tty(ws, master, proc))
+            waiter = asyncio.ensure_future(proc.wait())
+            try:
+                while True:
+                    getter = asyncio.ensure_future(output.get())
+                    await asyncio.wait({getter, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                    if not getter.done():       # runc exited: what is left, then stop
+                        getter.cancel()
+                        await asyncio.sleep(0.05)
+                        while not output.empty():
+                            if chunk := output.get_nowait():
+                                await ws.send_bytes(bytes([STDOUT]) + chunk)
+                        break
+                    chunk = getter.result()
+                    if not chunk:
+                        break
+                    await ws.send_bytes(bytes([STDOUT]) + chunk)
+            finally:
+                loop.remove_reader(master)
+                keys.cancel()
+            code = await waiter
+        if not ws.closed:
+            await ws.send_bytes(bytes([ERROR]) + json.dumps(exit_status(code, argv)).encode())
+    except (ConnectionResetError, RuntimeError) as e:
+        log.debug("exec -t in %s ended early: %s", container_state.id[:12], e)
+    finally:
+        if not ws.closed:
+            await ws.close()
+    return ws
+
+
+async def _feed_tty(ws: web.WebSocketResponse, master: int, proc: asyncio.subprocess.Process) -> None:
+    async for msg in ws:
+        if msg.type != WSMsgType.BINARY or not msg.data:
+            continue
+        channel, data = msg.data[0], msg.data[1:]
+        with contextlib.suppress(OSError, ValueError):
+            if channel == STDIN and data:
+                os.write(master, data)
+            elif channel == RESIZE:
+                size = json.loads(data or b"{}")
+                set_window(master, int(size.get("Width", 80)), int(size.get("Height", 24)))
+                proc.send_signal(signal.SIGWINCH)     # runc resizes the command's terminal to match
 
 
 async def _pump(ws: web.WebSocketResponse, stream: asyncio.StreamReader | None, channel: int | None) -> None:

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
+import fcntl
 import http.client
 import ipaddress
 import json
 import os
+import pty
 import random
 import re
+import select
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 import urllib.error
 import urllib.request
@@ -440,6 +446,67 @@ def test_exec_runs_commands_in_the_container(node):
     done = k.run("exec", "finished", "--", "true", check=False)
     assert "cannot exec into a container in a completed pod; current phase is Succeeded" in done.stderr, done.stderr
     k("delete", "pod", "shell", "finished")
+
+
+def run_in_terminal(argv: list[str], env: dict, script: list[tuple[str, str]], *, rows: int, cols: int,
+                    resize: tuple[int, int] | None = None, timeout: float = 30) -> tuple[str, int]:
+    """Run ``argv`` on a pseudo-terminal of ``rows``×``cols``: for each (wait-for, send)
+    step, wait until the output shows ``wait-for``, then type ``send`` (a ``None`` send
+    resizes the terminal to ``resize`` first). The whole output and the exit code."""
+    pid, fd = pty.fork()
+    if pid == 0:   # the child: kubectl on the terminal
+        os.execve(argv[0], argv, env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    out = b""
+    deadline = time.monotonic() + timeout
+    try:
+        for wait, send in script:
+            while wait.encode() not in out:
+                assert time.monotonic() < deadline, out.decode(errors="replace")
+                ready, _, _ = select.select([fd], [], [], 0.2)
+                if ready:
+                    try:
+                        out += os.read(fd, 4096)
+                    except OSError:
+                        break
+            if send is None:
+                fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", resize[0], resize[1], 0, 0))
+                os.kill(pid, signal.SIGWINCH)
+                time.sleep(0.5)
+            else:
+                os.write(fd, send.encode())
+        while True:   # the rest, until kubectl exits
+            assert time.monotonic() < deadline, out.decode(errors="replace")
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+        _, status = os.waitpid(pid, 0)
+    finally:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    return out.decode(errors="replace"), os.waitstatus_to_exitcode(status)
+
+
+def test_exec_with_a_terminal(node):
+    k, _ = node
+    apply(k, simple_pod("term", "while true; do sleep 1; done"))
+    assert wait_for(lambda: container_status(pod_json(k, "term")).get("ready"), timeout=60)
+    out, code = run_in_terminal(
+        [k.binary, "exec", "-it", "term", "--", "sh"], k.env(),
+        [("# ", "stty size; tty\r"), ("/dev/pts/", None), ("# ", "stty size; exit 7\r")],
+        rows=30, cols=100, resize=(40, 120))
+    assert code == 7, out
+    assert "30 100" in out and "/dev/pts/" in out, out       # the terminal's size and a real pty
+    assert "40 120" in out, out                             # the resize reached the container
+    k("delete", "pod", "term")
 
 
 def fetch(port: int) -> str:

@@ -15,14 +15,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import fcntl
 import json
 import logging
 import os
 import secrets
 import shutil
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -82,6 +85,11 @@ class ContainerState:
     @property
     def id(self) -> str:
         return self.meta.id
+
+
+def set_window(fd: int, width: int, height: int) -> None:
+    """Set a terminal's size (rows and columns)."""
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
 
 
 def rootless_spec(spec: dict[str, Any]) -> dict[str, Any]:
@@ -301,6 +309,39 @@ class RuncRuntime:
                         proc.kill()
                     await proc.wait()
         finally:
+            spec_file.unlink(missing_ok=True)
+
+    @contextlib.asynccontextmanager
+    async def exec_tty(self, cid: str, argv: list[str], *, width: int = 80,
+                       height: int = 24) -> AsyncIterator[tuple[asyncio.subprocess.Process, int]]:
+        """``argv`` running in the container on a pseudo-terminal: ``(runc exec, the
+        master fd of a terminal pair whose other end is runc's stdio)``. runc, in the
+        foreground, gives the command a terminal of its own and copies between the two;
+        a resize is the master's TIOCSWINSZ plus a SIGWINCH to runc, which passes it on."""
+        cdir = self._dir(cid)
+        config = _read_json(cdir / "config.json") or {}
+        process = dict(config.get("process") or {})
+        process.update(args=list(argv), terminal=True)
+        spec_file = cdir / f"exec-{secrets.token_hex(4)}.json"
+        spec_file.write_text(json.dumps(process))
+        master, slave = os.openpty()
+        set_window(master, width, height)
+        proc = None
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *self._runc("exec", "--tty", "--process", str(spec_file), cid),
+                stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+            os.close(slave)
+            slave = -1
+            yield proc, master
+        finally:
+            if slave >= 0:
+                os.close(slave)
+            if proc is not None and proc.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+                await proc.wait()
+            os.close(master)
             spec_file.unlink(missing_ok=True)
 
     async def exec_sync(self, cid: str, argv: list[str], timeout: float) -> tuple[int, bytes]:
