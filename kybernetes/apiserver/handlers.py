@@ -33,7 +33,7 @@ from .negotiation import (
     body_format,
     negotiate,
 )
-from .podexec import proxy_exec, proxy_portforward
+from .podexec import proxy_attach, proxy_exec, proxy_portforward
 from .podlogs import KubeletLogs
 from .requestinfo import RequestInfo
 from .resources import ResourceAPI, User, warning_headers
@@ -586,7 +586,8 @@ class ResourceHandlers:
             return await self._scale(request, info, resource, user, verb)
         if sub.name == "finalize" and verb == "update":
             return await self._finalize(request, info, resource, user)
-        if sub.name in ("log", "exec", "portforward") and resource.kind == "Pod" and (verb == "get" or sub.name != "log"):
+        if sub.name in ("log", "exec", "attach", "portforward") and resource.kind == "Pod" and \
+                (verb == "get" or sub.name != "log"):
             pod = self.api.get(resource, info.namespace, info.name).obj
             node_name = (pod.get("spec") or {}).get("nodeName", "")
             nodes = self.api.registry.get("", "v1", "nodes")
@@ -598,6 +599,8 @@ class ResourceHandlers:
                     node = None
             if sub.name == "exec":
                 return await proxy_exec(self.kubelet_logs, request, pod, node)
+            if sub.name == "attach":
+                return await proxy_attach(self.kubelet_logs, request, pod, node)
             if sub.name == "portforward":
                 return await proxy_portforward(self.kubelet_logs, request, pod, node)
             return await self.kubelet_logs.stream(request, pod, node)

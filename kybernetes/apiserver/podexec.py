@@ -1,5 +1,5 @@
-"""``pods/exec`` and ``pods/portforward``: the API server checks the request against the
-pod, then relays a WebSocket (``v5.channel.k8s.io`` or v4 for exec,
+"""``pods/exec``, ``pods/attach`` and ``pods/portforward``: the API server checks the
+request against the pod, then relays a WebSocket (``v5.channel.k8s.io`` or v4 for exec and attach,
 ``SPDY/3.1+portforward.k8s.io`` for port-forward) between the client and the pod's
 kubelet, message by message, as upstream proxies the upgraded connection.
 
@@ -18,18 +18,19 @@ from aiohttp import WSMsgType, web
 from ..api import errors
 from .podlogs import KubeletLogs, pick_container
 
-__all__ = ["proxy_exec", "proxy_portforward"]
+__all__ = ["proxy_attach", "proxy_exec", "proxy_portforward"]
 
 EXEC_PARAMS = ("command", "stdin", "stdout", "stderr", "tty")
+ATTACH_PARAMS = ("stdin", "stdout", "stderr", "tty")
 EXEC_PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 PORTFORWARD_PROTOCOL = "SPDY/3.1+portforward.k8s.io"
 
 
-def _check_pod(pod: dict, container: str) -> None:
+def _check_pod(pod: dict, container: str, *, verb: str = "exec into") -> None:
     status = pod.get("status") or {}
     phase = status.get("phase", "")
     if phase in ("Succeeded", "Failed"):
-        raise errors.bad_request(f"cannot exec into a container in a completed pod; current phase is {phase}")
+        raise errors.bad_request(f"cannot {verb} a container in a completed pod; current phase is {phase}")
     statuses = [*(status.get("containerStatuses") or []), *(status.get("initContainerStatuses") or []),
                 *(status.get("ephemeralContainerStatuses") or [])]
     mine = next((s for s in statuses if s.get("name") == container), None)
@@ -45,6 +46,21 @@ async def proxy_exec(kubelet: KubeletLogs, request: web.Request, pod: dict, node
     params = [(k, v) for k, v in query.items() if k in EXEC_PARAMS]
     url = f"{kubelet.kubelet_base(pod, node)}/exec/{meta['namespace']}/{meta['name']}/{container}?{urlencode(params)}"
     return await _tunnel(kubelet, request, url, EXEC_PROTOCOLS, what="exec")
+
+
+async def proxy_attach(kubelet: KubeletLogs, request: web.Request, pod: dict, node: dict | None) -> web.StreamResponse:
+    query = request.query
+    container = pick_container(pod, query.get("container", ""))
+    _check_pod(pod, container, verb="attach to")
+    spec = pod.get("spec") or {}
+    mine = next((c for c in (spec.get("containers") or []) + (spec.get("initContainers") or [])
+                 if c.get("name") == container), {})
+    if query.get("stdin") in ("1", "true") and not mine.get("stdin"):
+        raise errors.bad_request(f"container {container} has no stdin to attach to (set stdin: true in its spec)")
+    meta = pod["metadata"]
+    params = [(k, v) for k, v in query.items() if k in ATTACH_PARAMS]
+    url = f"{kubelet.kubelet_base(pod, node)}/attach/{meta['namespace']}/{meta['name']}/{container}?{urlencode(params)}"
+    return await _tunnel(kubelet, request, url, EXEC_PROTOCOLS, what="attach")
 
 
 async def proxy_portforward(kubelet: KubeletLogs, request: web.Request, pod: dict,
@@ -63,7 +79,7 @@ async def _tunnel(kubelet: KubeletLogs, request: web.Request, url: str, protocol
     if not down.can_prepare(request).ok:
         raise errors.bad_request(f"unable to upgrade connection: this server streams {what} over WebSocket "
                                  f"({', '.join(protocols)}) only, not SPDY/3.1; kubectl "
-                                 f"{'1.30' if what == 'exec' else '1.31'} or later speaks it")
+                                 f"{'1.31' if what == 'port-forward' else '1.30'} or later speaks it")
     offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
     try:
         up = await kubelet.session.ws_connect(url, protocols=[p for p in offered if p in protocols] or protocols,

@@ -24,7 +24,7 @@ from aiohttp import web
 
 from .logs import LogOptions, follow_log, read_log
 from .network import SocketMaker
-from .streaming import exec_handler, portforward_handler
+from .streaming import attach_handler, exec_handler, portforward_handler
 
 if TYPE_CHECKING:
     from .kubelet import Kubelet
@@ -71,6 +71,7 @@ class KubeletServer:
         self.app.router.add_get("/containerLogs/{namespace}/{pod}/{container}", self.container_logs)
         self.app.router.add_route("*", "/exec/{namespace}/{pod}/{container}", self.exec)
         self.app.router.add_route("*", "/portForward/{namespace}/{pod}", self.port_forward)
+        self.app.router.add_route("*", "/attach/{namespace}/{pod}/{container}", self.attach)
         self.runner: web.AppRunner | None = None
         self.port = 0
 
@@ -130,6 +131,22 @@ class KubeletServer:
         if st.state != "running":
             return web.Response(status=400, text=f'container not found ("{container}")')
         return await exec_handler(self.kubelet, request, st)
+
+    async def attach(self, request: web.Request) -> web.StreamResponse:
+        ns, name, container = (request.match_info[k] for k in ("namespace", "pod", "container"))
+        try:
+            st = self._container(ns, name, container, previous=False)
+        except BadRequest as e:
+            return web.Response(status=400, text=str(e))
+        except LookupError as e:
+            return web.Response(status=404, text=str(e))
+        if st.state != "running":
+            return web.Response(status=400, text=f'container not found ("{container}")')
+        pod = self.kubelet.informer.get(f"{ns}/{name}") or {}
+        spec = pod.get("spec") or {}
+        c = next((c for c in (spec.get("containers") or []) + (spec.get("initContainers") or [])
+                  if c.get("name") == container), {"name": container})
+        return await attach_handler(self.kubelet, request, st, c)
 
     async def port_forward(self, request: web.Request) -> web.StreamResponse:
         ns, name = request.match_info["namespace"], request.match_info["pod"]

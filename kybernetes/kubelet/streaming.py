@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PORTFORWARD_PROTOCOL", "PROTOCOLS", "exec_handler", "portforward_handler"]
+__all__ = ["PORTFORWARD_PROTOCOL", "PROTOCOLS", "attach_handler", "exec_handler", "portforward_handler"]
 
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
@@ -183,6 +183,94 @@ async def _feed(ws: web.WebSocketResponse, proc: asyncio.subprocess.Process, v5:
     finally:
         if proc.stdin is not None and not proc.stdin.is_closing():
             proc.stdin.close()
+
+
+# ---------------------------------------------------------------------- attach
+async def attach_handler(kubelet: Kubelet, request: web.Request, container_state,
+                         container: dict) -> web.StreamResponse:
+    """``/attach/<namespace>/<pod>/<container>``: the container's output from now on (read
+    as the shim writes it to the log) on channels 1 and 2, and, for a container with
+    ``stdin: true``, channel 0 into its stdin through the shim's attach socket. Ends when
+    the container does."""
+    query = request.query
+    if _flag(query, "tty"):
+        return web.Response(status=400, text="attach to a terminal (tty=true) is not supported by this kubelet yet")
+    want_stdin, want_out, want_err = _flag(query, "stdin"), _flag(query, "stdout"), _flag(query, "stderr")
+    if want_stdin and not container.get("stdin"):
+        return web.Response(status=400, text=f"container {container.get('name')} has no stdin to attach to "
+                                             "(set stdin: true in its spec)")
+    ws = web.WebSocketResponse(protocols=PROTOCOLS, max_msg_size=0)
+    if not ws.can_prepare(request).ok:
+        return web.Response(status=400, text="attach needs a WebSocket upgrade (v5.channel.k8s.io or v4.channel.k8s.io)")
+    await ws.prepare(request)
+    v5 = ws.ws_protocol == "v5.channel.k8s.io"
+    cid = container_state.id
+    writer = None
+    if want_stdin:
+        dirfd = os.open(kubelet.runtime.attach_socket(cid).parent, os.O_RDONLY)
+        try:
+            _, writer = await asyncio.open_unix_connection(f"/proc/self/fd/{dirfd}/attach.sock")
+        except OSError as e:
+            log.warning("attach to %s: no stdin: %s", cid[:12], e)
+        finally:
+            os.close(dirfd)
+    channels = {b"stdout": STDOUT if want_out else None, b"stderr": STDERR if want_err else None}
+    tail = asyncio.create_task(_tail_log(ws, container_state.meta.log_path, channels))
+    feed = asyncio.create_task(_feed_attach(ws, writer, v5))
+    exited = asyncio.create_task(kubelet.runtime.wait(cid))
+    try:
+        await asyncio.wait({feed, exited}, return_when=asyncio.FIRST_COMPLETED)
+        if exited.done():
+            await asyncio.sleep(0.3)        # the shim's last lines reach the log
+        tail.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await tail
+        if exited.done() and not ws.closed:
+            await ws.send_bytes(bytes([ERROR]) + json.dumps({"metadata": {}, "status": "Success"}).encode())
+    except (ConnectionResetError, RuntimeError) as e:
+        log.debug("attach to %s ended early: %s", cid[:12], e)
+    finally:
+        for task in (feed, exited, tail):
+            task.cancel()
+        if writer is not None:
+            writer.close()
+        if not ws.closed:
+            await ws.close()
+    return ws
+
+
+async def _tail_log(ws: web.WebSocketResponse, path: str, channels: dict[bytes, int | None]) -> None:
+    """Send the CRI log records written from now on to their streams' channels."""
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        carry = b""
+        while True:
+            chunk = f.read(64 * 1024)
+            if not chunk:
+                await asyncio.sleep(0.05)
+                continue
+            *lines, carry = (carry + chunk).split(b"\n")
+            for line in lines:
+                parts = line.split(b" ", 3)
+                if len(parts) < 4 or channels.get(parts[1]) is None:
+                    continue
+                content = parts[3] + (b"\n" if parts[2] == b"F" else b"")
+                await ws.send_bytes(bytes([channels[parts[1]]]) + content)
+
+
+async def _feed_attach(ws: web.WebSocketResponse, writer: asyncio.StreamWriter | None, v5: bool) -> None:
+    """The client's stdin into the container; its end (v5's close) is passed on."""
+    async for msg in ws:
+        if msg.type != WSMsgType.BINARY or not msg.data or writer is None:
+            continue
+        channel, data = msg.data[0], msg.data[1:]
+        if channel == STDIN and data:
+            writer.write(data)
+            await writer.drain()
+        elif channel == CLOSE and v5 and data[:1] == bytes([STDIN]):
+            writer.close()
+            writer = None
+    # the client went away: keep the container's stdin for the next one (unless stdinOnce)
 
 
 # ---------------------------------------------------------------------- port-forward

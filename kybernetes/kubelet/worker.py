@@ -329,7 +329,8 @@ class PodWorker:
             spec = oci_spec(self.pod, c, config, rootfs=lower, env=env, netns_path=self.netns_path,
                             cgroups_path="", memory_capacity=k.machine.memory, extra_mounts=mounts,
                             pids_limit=k.config.pod_pids_limit, seccomp=profile)
-            st = await k.runtime.run(cmeta, spec, lower, pod_qos(self.pod.get("spec") or {}))
+            stdin = ("once" if c.get("stdinOnce") else "open") if c.get("stdin") else ""
+            st = await k.runtime.run(cmeta, spec, lower, pod_qos(self.pod.get("spec") or {}), stdin=stdin)
         except (SpecError, SeccompError, RuntimeError_, VolumeError) as e:
             reason = getattr(e, "reason", "CreateContainerConfigError" if isinstance(e, VolumeError)
                              else "CreateContainerError")

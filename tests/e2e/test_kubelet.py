@@ -509,6 +509,31 @@ def test_exec_with_a_terminal(node):
     k("delete", "pod", "term")
 
 
+def test_attach_and_run_interactively(node):
+    k, _ = node
+    # run -i --rm: kubectl feeds the pod's stdin (stdinOnce), shows its output, then deletes it
+    p = k.run("run", "upper", "-i", "--rm", "--restart=Never", "--image=busybox:1.36",
+              "--image-pull-policy=IfNotPresent", "--", "sh", "-c", "tr a-z A-Z", input="hello attach\n",
+              timeout=120)
+    assert "HELLO ATTACH" in p.stdout, (p.stdout, p.stderr)
+    assert wait_for(lambda: k.run("get", "pod", "upper", check=False).returncode != 0, timeout=60)
+    # attach to what a running container prints from now on
+    apply(k, simple_pod("talker", "i=0; while true; do i=$((i+1)); echo line $i; sleep 0.2; done"))
+    assert wait_for(lambda: container_status(pod_json(k, "talker")).get("ready"), timeout=60)
+    time.sleep(1)
+    attached = k.popen("attach", "talker")
+    try:
+        lines = [attached.stdout.readline().strip() for _ in range(3)]
+    finally:
+        attached.kill()
+        attached.communicate(timeout=10)
+    numbers = [int(line.split()[1]) for line in lines]
+    assert numbers == list(range(numbers[0], numbers[0] + 3)) and numbers[0] > 2, lines   # live, not from the start
+    no_stdin = k.run("attach", "-i", "talker", check=False, input="x\n", timeout=30)
+    assert no_stdin.returncode != 0 and "has no stdin to attach to" in no_stdin.stderr, no_stdin.stderr
+    k("delete", "pod", "talker")
+
+
 def fetch(port: int) -> str:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as resp:
         return resp.read().decode().strip()

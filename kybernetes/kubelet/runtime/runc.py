@@ -163,9 +163,11 @@ class RuncRuntime:
         return [self.runc, "--root", str(self.state_root), *args]
 
     # ------------------------------------------------------------------ create and start
-    async def run(self, meta: ContainerMeta, spec: dict[str, Any], lower: Path, qos: str) -> ContainerState:
+    async def run(self, meta: ContainerMeta, spec: dict[str, Any], lower: Path, qos: str, *,
+                  stdin: str = "") -> ContainerState:
         """Create and start a container; its state once started. Raises
-        :class:`RuntimeError_` with runc's own message when it cannot start."""
+        :class:`RuntimeError_` with runc's own message when it cannot start. ``stdin``
+        ("open", or "once" for stdinOnce) gives it a stdin that ``attach`` can feed."""
         meta.id = meta.id or secrets.token_hex(32)
         meta.created_at = time.time()
         if self.rootless:
@@ -191,6 +193,8 @@ class RuncRuntime:
                 "--log-max-size", str(self.log_max_size), "--log-max-files", str(self.log_max_files)]
         for f in cgroups.oom_files(meta.cgroup) if meta.cgroup else ():
             args += ["--oom-file", f]
+        if stdin:
+            args += ["--stdin", stdin]
         env = {**os.environ, "PYTHONPATH": _PACKAGE_PARENT}
         proc = await asyncio.create_subprocess_exec(
             *args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -351,6 +355,10 @@ class RuncRuntime:
         async with self.exec_process(cid, argv, merge_stderr=True) as proc:
             out, _ = await asyncio.wait_for(proc.communicate(), timeout)
         return proc.returncode if proc.returncode is not None else 255, out
+
+    def attach_socket(self, cid: str) -> Path:
+        """Where the shim of a container with a stdin takes it (see the shim's StdinRelay)."""
+        return self._dir(cid) / "attach.sock"
 
     # ------------------------------------------------------------------ stop and remove
     async def kill(self, cid: str, sig: int = signal.SIGTERM) -> None:

@@ -91,6 +91,7 @@ class Shim:
                      "--log-format", "json"]
         self.log = LogWriter(args.log, max_size=args.log_max_size, max_files=args.log_max_files)
         self.pipes: dict[int, str] = {}
+        self.stdin = StdinRelay(args.dir, once=args.stdin == "once") if args.stdin else None
 
     def report(self, text: str) -> None:
         os.write(1, (text + "\n").encode())
@@ -103,7 +104,7 @@ class Shim:
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         pid_file = os.path.join(self.args.dir, "init.pid")
-        stdin = os.open(os.devnull, os.O_RDONLY)
+        stdin = self.stdin.take_read_end() if self.stdin else os.open(os.devnull, os.O_RDONLY)
         try:
             # the container inherits runc's stdio: its output comes to our pipes
             code = run([*self.runc, "run", "--detach", "--bundle", self.args.dir, "--pid-file", pid_file,
@@ -126,16 +127,21 @@ class Shim:
         return pid
 
     def pump(self, timeout: float) -> None:
-        """Copy what the container wrote since the last call into the log."""
-        if not self.pipes:
+        """Copy what the container wrote since the last call into the log (and what an
+        attached client typed into its stdin)."""
+        watched = list(self.pipes) + (self.stdin.fds() if self.stdin else [])
+        if not watched:
             time.sleep(timeout)
             return
         try:
-            ready, _, _ = select.select(list(self.pipes), [], [], timeout)
+            ready, _, _ = select.select(watched, [], [], timeout)
         except InterruptedError:
             return
         for fd in ready:
-            self.drain(fd)
+            if fd in self.pipes:
+                self.drain(fd)
+            elif self.stdin is not None:
+                self.stdin.handle(fd)
 
     def drain(self, fd: int) -> None:
         while True:
@@ -190,6 +196,69 @@ class Shim:
         return 0
 
 
+class StdinRelay:
+    """The stdin of a container that asks for one (``stdin: true``): a pipe whose write
+    end the shim keeps, fed by whoever connects to ``attach.sock`` in the bundle (the
+    kubelet, for ``kubectl attach``/``run -i``), one client at a time. With ``once``
+    (``stdinOnce``) the first client's end is the container's end of input."""
+
+    def __init__(self, bundle: str, *, once: bool) -> None:
+        import socket   # (only containers with a stdin pay for it)
+
+        self.read_end, self.write_end = os.pipe()
+        self.once = once
+        self.client = None
+        dirfd = os.open(bundle, os.O_RDONLY)
+        try:   # through the directory's fd: a socket's path may have 107 bytes at most
+            path = f"/proc/self/fd/{dirfd}/attach.sock"
+            if os.path.lexists(path):
+                os.unlink(path)
+            self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.server.bind(path)
+        finally:
+            os.close(dirfd)
+        self.server.listen(4)
+        self.server.setblocking(False)
+
+    def take_read_end(self) -> int:
+        fd, self.read_end = self.read_end, -1
+        return fd
+
+    def fds(self) -> list[int]:
+        out = [self.server.fileno()] if self.server.fileno() >= 0 else []
+        return out + ([self.client.fileno()] if self.client is not None else [])
+
+    def handle(self, fd: int) -> None:
+        if fd == self.server.fileno():
+            try:
+                conn, _ = self.server.accept()
+            except BlockingIOError:
+                return
+            if self.client is not None or self.write_end < 0:
+                conn.close()                  # one client at a time; after stdinOnce, none
+            else:
+                self.client = conn
+            return
+        try:
+            data = self.client.recv(READ_CHUNK)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if data:
+            try:
+                os.write(self.write_end, data)
+            except OSError:       # the container closed its stdin
+                pass
+            return
+        self.client.close()
+        self.client = None
+        if self.once and self.write_end >= 0:
+            os.close(self.write_end)
+            self.write_end = -1
+            self.server.close()
+
+
 def run(argv: list[str], *, stdin: int, stdout: int, stderr: int) -> int:
     """Run a program with the given descriptors as its stdio; its exit code."""
     actions = [(os.POSIX_SPAWN_DUP2, fd, target) for target, fd in enumerate((stdin, stdout, stderr))]
@@ -207,6 +276,7 @@ class Flags:
 
     def __init__(self, argv: list[str]) -> None:
         self.runc = "runc"
+        self.stdin = ""           # "", "open" or "once"
         self.log_max_size = 10 * 1024 * 1024
         self.log_max_files = 5
         self.oom_file: list[str] = []
@@ -215,7 +285,7 @@ class Flags:
             name = flag.removeprefix("--").replace("-", "_")
             value = next(pairs, None)
             if not flag.startswith("--") or value is None or name not in (
-                    "id", "dir", "root", "runc", "log", "log_max_size", "log_max_files", "oom_file"):
+                    "id", "dir", "root", "runc", "log", "log_max_size", "log_max_files", "oom_file", "stdin"):
                 raise SystemExit(f"kyb-shim: bad flag {flag!r}")
             if name == "oom_file":
                 self.oom_file.append(value)
@@ -232,7 +302,7 @@ def _readable(fd: int) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """``--id ID --dir BUNDLE --root RUNC_STATE --log FILE [--runc runc] [--log-max-size N]
-    [--log-max-files N] [--oom-file CGROUP_FILE]...``"""
+    [--log-max-files N] [--oom-file CGROUP_FILE]... [--stdin open|once]``"""
     args = Flags(sys.argv[1:] if argv is None else argv)
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
