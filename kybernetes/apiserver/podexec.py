@@ -3,8 +3,9 @@ request against the pod, then relays a WebSocket (``v5.channel.k8s.io`` or v4 fo
 ``SPDY/3.1+portforward.k8s.io`` for port-forward) between the client and the pod's
 kubelet, message by message, as upstream proxies the upgraded connection.
 
-SPDY/3.1, which kubectl up to 1.29 uses (and later ones fall back to when the
-WebSocket is refused), is not spoken yet: such requests get a clear 400.
+SPDY/3.1, which kubectl up to 1.29 uses (1.30 for port-forward, and later ones fall
+back to when the WebSocket is refused), is bridged to the same WebSocket
+(:mod:`.spdybridge`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from aiohttp import WSMsgType, web
 
 from ..api import errors
 from .podlogs import KubeletLogs, pick_container
+from .spdybridge import bridge_exec, bridge_portforward, wants_spdy
 
 __all__ = ["proxy_attach", "proxy_exec", "proxy_portforward"]
 
@@ -75,11 +77,14 @@ async def proxy_portforward(kubelet: KubeletLogs, request: web.Request, pod: dic
 async def _tunnel(kubelet: KubeletLogs, request: web.Request, url: str, protocols: tuple[str, ...], *,
                   what: str) -> web.StreamResponse:
     """Accept the client's WebSocket and relay it to the same one at the kubelet."""
+    if wants_spdy(request):
+        if what == "port-forward":
+            return await bridge_portforward(kubelet.session, request, url, protocols[0])
+        return await bridge_exec(kubelet.session, request, url)
     down = web.WebSocketResponse(protocols=protocols, max_msg_size=0)
     if not down.can_prepare(request).ok:
-        raise errors.bad_request(f"unable to upgrade connection: this server streams {what} over WebSocket "
-                                 f"({', '.join(protocols)}) only, not SPDY/3.1; kubectl "
-                                 f"{'1.31' if what == 'port-forward' else '1.30'} or later speaks it")
+        raise errors.bad_request(f"unable to upgrade connection: {what} needs a WebSocket "
+                                 f"({', '.join(protocols)}) or SPDY/3.1 upgrade")
     offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
     try:
         up = await kubelet.session.ws_connect(url, protocols=[p for p in offered if p in protocols] or protocols,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import WSMsgType, web
 
-from . import spdy
+from .. import spdy
 from .runtime.runc import set_window
 
 if TYPE_CHECKING:

@@ -430,6 +430,16 @@ def test_exec_runs_commands_in_the_container(node):
     assert big.stdout == "x" * 300000
     k133 = Kubectl(str(KUBECTL_MACHINE), k.cluster, k.home)   # the machine's kubectl 1.33: WebSocket v5 too
     assert k133.run("exec", "shell", "--", "echo", "from-1.33").stdout.strip() == "from-1.33"
+    # SPDY/3.1, as kubectl up to 1.29 streams (the API server bridges it to the kubelet's WebSocket)
+    spdy = {**k.env(), "KUBECTL_REMOTE_COMMAND_WEBSOCKETS": "false"}
+    for binary in (k.binary, str(KUBECTL_MACHINE)):
+        done = subprocess.run([binary, "exec", "-i", "shell", "--", "sh", "-c", "tr a-z A-Z; echo err >&2; exit 4"],
+                              input="over spdy\n", capture_output=True, text=True, env=spdy, timeout=60)
+        assert (done.stdout, done.returncode) == ("OVER SPDY\n", 4), (binary, done.stdout, done.stderr)
+        assert "err" in done.stderr and "command terminated with exit code 4" in done.stderr, done.stderr
+    big = subprocess.run([k.binary, "exec", "shell", "--", "sh", "-c", "head -c 300000 /dev/zero | tr '\\0' y"],
+                         capture_output=True, text=True, env=spdy, timeout=60)
+    assert big.stdout == "y" * 300000, (len(big.stdout), big.stderr)
     # kubectl cp runs tar through exec, both ways
     src = k.home / "cp-src"
     (src / "sub").mkdir(parents=True)
@@ -517,6 +527,11 @@ def test_attach_and_run_interactively(node):
               timeout=120)
     assert "HELLO ATTACH" in p.stdout, (p.stdout, p.stderr)
     assert wait_for(lambda: k.run("get", "pod", "upper", check=False).returncode != 0, timeout=60)
+    spdy = subprocess.run([k.binary, "run", "lower", "-i", "--rm", "--restart=Never", "--image=busybox:1.36",
+                           "--image-pull-policy=IfNotPresent", "--", "sh", "-c", "tr A-Z a-z"], input="OVER SPDY\n",
+                          capture_output=True, text=True, env={**k.env(), "KUBECTL_REMOTE_COMMAND_WEBSOCKETS": "false"},
+                          timeout=120)
+    assert "over spdy" in spdy.stdout, (spdy.stdout, spdy.stderr)
     # attach to what a running container prints from now on
     apply(k, simple_pod("talker", "i=0; while true; do i=$((i+1)); echo line $i; sleep 0.2; done"))
     assert wait_for(lambda: container_status(pod_json(k, "talker")).get("ready"), timeout=60)
@@ -567,14 +582,18 @@ def test_port_forward_to_a_pod(node):
             forward.kill()
         _, err = forward.communicate(timeout=10)
     assert "error forwarding port 9999 to pod" in err and "connection refused" in err, err
-    # a new session works: the failure stayed with that connection
-    again = k.popen("port-forward", "--address", "127.0.0.1", "pod/pf", ":8080")
-    try:
-        m = re.match(r"Forwarding from 127\.0\.0\.1:(\d+) -> 8080", again.stdout.readline())
-        assert m and fetch(int(m[1])) == "through-the-tunnel"
-    finally:
-        again.kill()
-        again.communicate(timeout=10)
+    # a new session works: the failure stayed with that connection; and plain SPDY (kubectl <= 1.30)
+    for env in ({}, {"KUBECTL_PORT_FORWARD_WEBSOCKETS": "false"}):
+        again = subprocess.Popen([k.binary, "port-forward", "--address", "127.0.0.1", "pod/pf", ":8080"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**k.env(), **env})
+        try:
+            m = re.match(r"Forwarding from 127\.0\.0\.1:(\d+) -> 8080", again.stdout.readline())
+            assert m and fetch(int(m[1])) == "through-the-tunnel", (env, again.stderr.read())
+            with urllib.request.urlopen(f"http://127.0.0.1:{m[1]}/big", timeout=20) as resp:
+                assert len(resp.read()) == 3000 * 1024
+        finally:
+            again.kill()
+            again.communicate(timeout=10)
     k("delete", "pod", "pf")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kybernetes.kubelet import spdy
+from kybernetes import spdy
 
 
 def test_dictionary_is_the_spdy3_one():

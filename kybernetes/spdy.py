@@ -17,7 +17,7 @@ from pathlib import Path
 __all__ = ["Frame", "Codec", "SYN_STREAM", "SYN_REPLY", "RST_STREAM", "SETTINGS", "PING", "GOAWAY", "HEADERS",
            "WINDOW_UPDATE", "FLAG_FIN", "DEFAULT_WINDOW"]
 
-DICTIONARY = (Path(__file__).resolve().parent.parent / "data" / "spdy3-zlib-dictionary.bin").read_bytes()
+DICTIONARY = (Path(__file__).resolve().parent / "data" / "spdy3-zlib-dictionary.bin").read_bytes()
 VERSION = 3
 SYN_STREAM, SYN_REPLY, RST_STREAM, SETTINGS, PING, GOAWAY, HEADERS, WINDOW_UPDATE = 1, 2, 3, 4, 6, 7, 8, 9
 FLAG_FIN = 0x01
