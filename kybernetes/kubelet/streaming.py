@@ -1,8 +1,10 @@
-"""``kubectl exec`` and ``port-forward`` at the kubelet.
+"""``kubectl exec``, ``attach`` and ``port-forward`` at the kubelet.
 
-``/exec/<namespace>/<pod>/<container>`` runs a command over a WebSocket speaking the
-remotecommand channel protocol (``v5.channel.k8s.io``, or v4); ``/portForward/<namespace>/<pod>``
-relays TCP connections over SPDY/3.1 frames inside a WebSocket (see :func:`portforward_handler`).
+``/exec/<namespace>/<pod>/<container>`` runs a command and ``/attach/...`` joins the
+container's own streams, over a WebSocket speaking the remotecommand channel protocol
+(``v5.channel.k8s.io``, or v4); ``/portForward/<namespace>/<pod>`` relays TCP connections
+over SPDY/3.1 frames inside a WebSocket (see :func:`portforward_handler`). The API server
+bridges older clients' SPDY upgrades to these.
 
 Every binary message starts with its channel: 0 stdin (from the client), 1 stdout,
 2 stderr, 3 the final Status as JSON, 4 terminal resize (from the client), and in v5
