@@ -34,7 +34,7 @@ from .negotiation import (
     negotiate,
 )
 from .podexec import proxy_attach, proxy_exec, proxy_portforward
-from .podlogs import KubeletLogs
+from .podlogs import KubeletClient
 from .requestinfo import RequestInfo
 from .resources import ResourceAPI, User, warning_headers
 from .tokens import ServiceAccountTokens, TokenError
@@ -76,7 +76,7 @@ class ResourceHandlers:
     def __init__(self, api: ResourceAPI, authorize: reviews.Authorizer) -> None:
         self.api = api
         self.authorize = authorize
-        self.kubelet_logs = KubeletLogs(None)   # the server gives it its client certificate
+        self.kubelet_client = KubeletClient(None)   # the server gives it its client certificate
         self.tokens: ServiceAccountTokens | None = None   # the server gives it its signing key
 
     def lookup(self, plural: str, namespace: str, name: str) -> dict | None:
@@ -598,12 +598,12 @@ class ResourceHandlers:
                 except errors.APIError:
                     node = None
             if sub.name == "exec":
-                return await proxy_exec(self.kubelet_logs, request, pod, node)
+                return await proxy_exec(self.kubelet_client, request, pod, node)
             if sub.name == "attach":
-                return await proxy_attach(self.kubelet_logs, request, pod, node)
+                return await proxy_attach(self.kubelet_client, request, pod, node)
             if sub.name == "portforward":
-                return await proxy_portforward(self.kubelet_logs, request, pod, node)
-            return await self.kubelet_logs.stream(request, pod, node)
+                return await proxy_portforward(self.kubelet_client, request, pod, node)
+            return await self.kubelet_client.stream(request, pod, node)
         if sub.name == "token" and verb == "create" and resource.kind == "ServiceAccount":
             return await self._token_request(request, info)
         if sub.name == "binding" and verb == "create":

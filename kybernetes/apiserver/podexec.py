@@ -17,7 +17,7 @@ import aiohttp
 from aiohttp import WSMsgType, web
 
 from ..api import errors
-from .podlogs import KubeletLogs, pick_container
+from .podlogs import KubeletClient, pick_container
 from .spdybridge import bridge_exec, bridge_portforward, wants_spdy
 
 __all__ = ["proxy_attach", "proxy_exec", "proxy_portforward"]
@@ -40,7 +40,7 @@ def _check_pod(pod: dict, container: str, *, verb: str = "exec into") -> None:
         raise errors.bad_request(f'unable to upgrade connection: container not found ("{container}")')
 
 
-async def proxy_exec(kubelet: KubeletLogs, request: web.Request, pod: dict, node: dict | None) -> web.StreamResponse:
+async def proxy_exec(kubelet: KubeletClient, request: web.Request, pod: dict, node: dict | None) -> web.StreamResponse:
     query = request.query
     container = pick_container(pod, query.get("container", ""))
     _check_pod(pod, container)
@@ -50,7 +50,7 @@ async def proxy_exec(kubelet: KubeletLogs, request: web.Request, pod: dict, node
     return await _tunnel(kubelet, request, url, EXEC_PROTOCOLS, what="exec")
 
 
-async def proxy_attach(kubelet: KubeletLogs, request: web.Request, pod: dict, node: dict | None) -> web.StreamResponse:
+async def proxy_attach(kubelet: KubeletClient, request: web.Request, pod: dict, node: dict | None) -> web.StreamResponse:
     query = request.query
     container = pick_container(pod, query.get("container", ""))
     _check_pod(pod, container, verb="attach to")
@@ -65,7 +65,7 @@ async def proxy_attach(kubelet: KubeletLogs, request: web.Request, pod: dict, no
     return await _tunnel(kubelet, request, url, EXEC_PROTOCOLS, what="attach")
 
 
-async def proxy_portforward(kubelet: KubeletLogs, request: web.Request, pod: dict,
+async def proxy_portforward(kubelet: KubeletClient, request: web.Request, pod: dict,
                             node: dict | None) -> web.StreamResponse:
     meta = pod["metadata"]
     if (pod.get("status") or {}).get("phase") != "Running":
@@ -74,7 +74,7 @@ async def proxy_portforward(kubelet: KubeletLogs, request: web.Request, pod: dic
     return await _tunnel(kubelet, request, url, (PORTFORWARD_PROTOCOL,), what="port-forward")
 
 
-async def _tunnel(kubelet: KubeletLogs, request: web.Request, url: str, protocols: tuple[str, ...], *,
+async def _tunnel(kubelet: KubeletClient, request: web.Request, url: str, protocols: tuple[str, ...], *,
                   what: str) -> web.StreamResponse:
     """Accept the client's WebSocket and relay it to the same one at the kubelet."""
     if wants_spdy(request):

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from ..api import errors
 
-__all__ = ["KubeletLogs", "LOG_PARAMS"]
+__all__ = ["KubeletClient", "LOG_PARAMS"]
 
 LOG_PARAMS = ("container", "follow", "previous", "sinceSeconds", "sinceTime", "timestamps", "tailLines",
               "limitBytes", "insecureSkipTLSVerifyBackend", "stream")
@@ -62,7 +62,10 @@ def _check_ints(query) -> None:
             errors.forbidden("sinceTime", "at most one of `sinceTime` or `sinceSeconds` may be specified")])
 
 
-class KubeletLogs:
+class KubeletClient:
+    """The API server's way to its kubelets: ``pods/log`` here, and the streaming
+    subresources in :mod:`.podexec` through its session (admin client certificate)."""
+
     def __init__(self, client_cert: tuple[Path, Path] | None) -> None:
         self.client_cert = client_cert
         self._session: aiohttp.ClientSession | None = None

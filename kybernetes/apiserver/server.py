@@ -169,7 +169,7 @@ class APIServer:
             await self.api.update(ep_res, "default", "kubernetes", mutate, user=None, dry_run=False)
 
     async def stop(self) -> None:
-        await self.handlers.kubelet_logs.close()
+        await self.handlers.kubelet_client.close()
         if self._unsubscribe:
             self._unsubscribe()
         for c in self.cache.caches.values():

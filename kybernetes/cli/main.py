@@ -153,7 +153,7 @@ async def _run(args: argparse.Namespace) -> None:
             ensure_pki, data_dir / "pki",
             server_names=default_server_names([args.bind_address, args.advertise_address, *args.tls_san]))
         ssl_ctx = server_ssl_context(pki.serving_cert, pki.serving_key, pki.ca_cert)
-        server.handlers.kubelet_logs.client_cert = (pki.admin_cert, pki.admin_key)
+        server.handlers.kubelet_client.client_cert = (pki.admin_cert, pki.admin_key)
         server.handlers.tokens = ServiceAccountTokens(pki.service_account_key)
     await server.start()
     # The cache holds many long-lived dicts: freeze what start-up made and collect the
