@@ -5,6 +5,8 @@ generic store does not.
   that exists and is not terminating.
 - Service IP and NodePort allocation (upstream does this in the Service REST
   storage; here it is a mutating step before storage, with the same results).
+- ServiceAccount: new pods run as a service account (``default`` unless named) and
+  get its token, the cluster CA and their namespace mounted (``kube-api-access-*``).
 - DefaultTolerationSeconds: new pods tolerate the node lifecycle controller's
   not-ready and unreachable NoExecute taints for 300 s, so that their controllers
   replace them on another node when theirs stops answering.
@@ -72,6 +74,56 @@ class DefaultTolerationSeconds:
                  for key in (NOT_READY_TAINT, UNREACHABLE_TAINT) if not covered(key)]
         if added:
             spec["tolerations"] = [*tolerations, *added]
+
+
+SERVICE_ACCOUNT_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
+_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"   # upstream's utilrand alphabet (no vowels, no 0/1/3)
+
+
+class ServiceAccount:
+    """Upstream's admission plugin of that name, for new pods: ``serviceAccountName``
+    defaults to ``default``, and unless automounting is off (the pod's choice first,
+    then the account's), a ``kube-api-access-<random>`` projected volume (a token, the
+    cluster CA, the namespace) is mounted read-only at the service-account path in every
+    container that mounts nothing there itself. Unlike upstream, a missing account is
+    not an error: a cluster without the controller manager never gets ``default``."""
+
+    def __init__(self, cache: WatchCache) -> None:
+        self.cache = cache
+
+    async def __call__(self, a: Attributes) -> None:
+        if a.operation != "CREATE" or a.subresource or a.obj is None \
+                or (a.resource.group, a.resource.plural) != ("", "pods"):
+            return
+        if "kubernetes.io/config.mirror" in ((a.obj.get("metadata") or {}).get("annotations") or {}):
+            return
+        spec = a.obj.setdefault("spec", {})
+        name = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
+        spec["serviceAccountName"] = spec["serviceAccount"] = name
+        account = self.cache.cache("core/serviceaccounts").get(f"/registry/core/serviceaccounts/{a.namespace}/{name}")
+        automount = spec.get("automountServiceAccountToken")
+        if automount is None and account is not None:
+            automount = account.obj.get("automountServiceAccountToken")
+        if automount is False:
+            return
+        containers = [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
+        needs = [c for c in containers
+                 if not any(m.get("mountPath") == SERVICE_ACCOUNT_MOUNT for m in c.get("volumeMounts") or [])]
+        if not needs:
+            return
+        taken = {v.get("name") for v in spec.get("volumes") or []}
+        volume = "kube-api-access-" + "".join(random.choices(_SUFFIX_ALPHABET, k=5))
+        while volume in taken:
+            volume = "kube-api-access-" + "".join(random.choices(_SUFFIX_ALPHABET, k=5))
+        spec["volumes"] = [*(spec.get("volumes") or []), {"name": volume, "projected": {"sources": [
+            {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+            {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+            {"downwardAPI": {"items": [{"path": "namespace",
+                                        "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}}],
+            "defaultMode": 420}}]
+        for c in needs:
+            c["volumeMounts"] = [*(c.get("volumeMounts") or []),
+                                 {"name": volume, "readOnly": True, "mountPath": SERVICE_ACCOUNT_MOUNT}]
 
 
 class ServiceAllocator:

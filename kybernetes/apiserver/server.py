@@ -90,7 +90,8 @@ class APIServer:
         self.openapi = OpenAPI(self.registry)
         self.discovery.server_address = f"{config.advertise_address or config.bind_address}:{config.port}"
         self.services = admission.ServiceAllocator(self.cache, cidr=config.service_cidr, node_ports=config.node_port_range)
-        self.api.admission = [admission.NamespaceLifecycle(self.cache), admission.DefaultTolerationSeconds(),
+        self.api.admission = [admission.NamespaceLifecycle(self.cache), admission.ServiceAccount(self.cache),
+                              admission.DefaultTolerationSeconds(),
                               self.services]
         self.ready = False
         self._unsubscribe = None

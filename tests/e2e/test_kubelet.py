@@ -422,6 +422,10 @@ def test_exec_runs_commands_in_the_container(node):
     assert wait_for(lambda: container_status(pod_json(k, "shell")).get("ready"), timeout=60)
     p = k.run("exec", "shell", "--", "sh", "-c", "echo out; echo err >&2; cat /etc/hostname")
     assert p.stdout.split() == ["out", "shell"] and p.stderr.strip() == "err", (p.stdout, p.stderr)
+    # every pod gets its service account's token (ServiceAccount admission + the kubelet's projection)
+    mounted = k("exec", "shell", "--", "sh", "-c", "cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; "
+                "echo; head -c 3 /var/run/secrets/kubernetes.io/serviceaccount/token")
+    assert mounted.split() == ["default", "eyJ"], mounted
     failed = k.run("exec", "shell", "--", "sh", "-c", "exit 3", check=False)
     assert failed.returncode == 3 and "command terminated with exit code 3" in failed.stderr, failed.stderr
     piped = k.run("exec", "-i", "shell", "--", "sh", "-c", "tr a-z A-Z; echo done", input="hello\nworld\n")

@@ -89,3 +89,37 @@ def test_token_bound_to_a_secret(cluster):
     assert as_token(k, c, token, "get", "pods").returncode == 0
     k("delete", "secret", "anchor")
     assert "Unauthorized" in as_token(k, c, token, "get", "pods").stderr
+
+
+def test_service_account_admission_mounts_a_token_volume(cluster):
+    k, _ = cluster
+    k("create", "serviceaccount", "quiet")
+    k("patch", "serviceaccount", "quiet", "-p", '{"automountServiceAccountToken": false}')
+    base = {"apiVersion": "v1", "kind": "Pod",
+            "spec": {"containers": [{"name": "a", "image": "busybox:1.36"},
+                                    {"name": "b", "image": "busybox:1.36", "volumeMounts": [
+                                        {"name": "own", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}]}],
+                     "volumes": [{"name": "own", "emptyDir": {}}]}}
+    k("create", "-f", "-", input=json.dumps({**base, "metadata": {"name": "auto"}}))
+    pod = k.json("get", "pod", "auto")
+    spec = pod["spec"]
+    assert spec["serviceAccountName"] == "default" and spec["serviceAccount"] == "default"
+    [access] = [v for v in spec["volumes"] if v["name"].startswith("kube-api-access-")]
+    assert len(access["name"]) == len("kube-api-access-") + 5
+    assert access["projected"] == {"defaultMode": 420, "sources": [
+        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+        {"downwardAPI": {"items": [{"path": "namespace",
+                                    "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}}]}
+    a, b = spec["containers"]
+    assert a["volumeMounts"] == [{"name": access["name"], "readOnly": True,
+                                  "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}]
+    assert [m["name"] for m in b["volumeMounts"]] == ["own"]      # it mounts something there itself
+    # automount off: on the pod, or on its account
+    k("create", "-f", "-", input=json.dumps({**base, "metadata": {"name": "off"},
+                                             "spec": {**base["spec"], "automountServiceAccountToken": False}}))
+    k("create", "-f", "-", input=json.dumps({**base, "metadata": {"name": "quiet-pod"},
+                                             "spec": {**base["spec"], "serviceAccountName": "quiet"}}))
+    for name in ("off", "quiet-pod"):
+        volumes = [v["name"] for v in k.json("get", "pod", name)["spec"]["volumes"]]
+        assert volumes == ["own"], (name, volumes)
