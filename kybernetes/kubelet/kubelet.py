@@ -254,7 +254,8 @@ class Kubelet:
         if self.recorder is not None:
             self.recorder.record(pod, type=type_, reason=reason, message=message)
 
-    async def _get_or_none(self, plural: str, namespace: str, name: str) -> dict | None:
+    async def get_object(self, plural: str, namespace: str, name: str) -> dict | None:
+        """A core/v1 object, or None when there is no such object."""
         try:
             return await self.client.get("", "v1", plural, name, namespace=namespace)
         except APIStatusError as e:
@@ -277,7 +278,7 @@ class Kubelet:
                 wanted.add(("configmaps", ref["configMapKeyRef"].get("name", "")))
             if ref.get("secretKeyRef"):
                 wanted.add(("secrets", ref["secretKeyRef"].get("name", "")))
-        found = dict(zip(wanted, await asyncio.gather(*(self._get_or_none(p, ns, n) for p, n in wanted))))
+        found = dict(zip(wanted, await asyncio.gather(*(self.get_object(p, ns, n) for p, n in wanted))))
         return resolve_env(pod, container, configmaps=lambda _ns, n: found.get(("configmaps", n)),
                            secrets=lambda _ns, n: found.get(("secrets", n)),
                            allocatable=self.node.allocatable, pod_ip=pod_ip, host_ip=self.node_ip)
@@ -285,7 +286,7 @@ class Kubelet:
     async def pull_secrets(self, pod: dict) -> list[dict]:
         ns = pod["metadata"].get("namespace", "")
         names = [s.get("name", "") for s in (pod.get("spec") or {}).get("imagePullSecrets") or []]
-        found = await asyncio.gather(*(self._get_or_none("secrets", ns, n) for n in names))
+        found = await asyncio.gather(*(self.get_object("secrets", ns, n) for n in names))
         return [s for s in found if s is not None]
 
 

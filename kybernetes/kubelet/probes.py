@@ -350,21 +350,22 @@ class _ContainerProbes:
                 if successes >= need_successes:
                     if kind == "startup":
                         return True
-                    self._set_ready(kind, True)
+                    if kind == "readiness":
+                        self._set_ready(True)
             else:
                 successes, failures = 0, failures + 1
                 self.manager.event(self.pod, "Warning", "Unhealthy", f"{label} probe failed: {message}")
                 if failures >= need_failures:
                     if kind == "readiness":
-                        self._set_ready(kind, False)
+                        self._set_ready(False)
                     else:
                         self.failed = kind
                         self.manager.on_change()
                         return False
             await asyncio.sleep(period)
 
-    def _set_ready(self, kind: str, ok: bool) -> None:
-        if kind == "readiness" and self.ready != ok:
+    def _set_ready(self, ok: bool) -> None:
+        if self.ready != ok:
             self.ready = ok
             self.manager.on_change()
 

@@ -25,6 +25,7 @@ from aiohttp import web
 from .logs import LogOptions, follow_log, read_log
 from .network import SocketMaker
 from .streaming import attach_handler, exec_handler, portforward_handler
+from .worker import container_spec
 
 if TYPE_CHECKING:
     from .kubelet import Kubelet
@@ -120,7 +121,8 @@ class KubeletServer:
         await resp.write_eof()
         return resp
 
-    async def exec(self, request: web.Request) -> web.StreamResponse:
+    def _running(self, request: web.Request):
+        """The running container a streaming request names, or the error response to give."""
         ns, name, container = (request.match_info[k] for k in ("namespace", "pod", "container"))
         try:
             st = self._container(ns, name, container, previous=False)
@@ -130,23 +132,20 @@ class KubeletServer:
             return web.Response(status=404, text=str(e))
         if st.state != "running":
             return web.Response(status=400, text=f'container not found ("{container}")')
+        return st
+
+    async def exec(self, request: web.Request) -> web.StreamResponse:
+        st = self._running(request)
+        if isinstance(st, web.Response):
+            return st
         return await exec_handler(self.kubelet, request, st)
 
     async def attach(self, request: web.Request) -> web.StreamResponse:
-        ns, name, container = (request.match_info[k] for k in ("namespace", "pod", "container"))
-        try:
-            st = self._container(ns, name, container, previous=False)
-        except BadRequest as e:
-            return web.Response(status=400, text=str(e))
-        except LookupError as e:
-            return web.Response(status=404, text=str(e))
-        if st.state != "running":
-            return web.Response(status=400, text=f'container not found ("{container}")')
-        pod = self.kubelet.informer.get(f"{ns}/{name}") or {}
-        spec = pod.get("spec") or {}
-        c = next((c for c in (spec.get("containers") or []) + (spec.get("initContainers") or [])
-                  if c.get("name") == container), {"name": container})
-        return await attach_handler(self.kubelet, request, st, c)
+        st = self._running(request)
+        if isinstance(st, web.Response):
+            return st
+        pod = self.kubelet.informer.get(f"{st.meta.pod_namespace}/{st.meta.pod_name}") or {}
+        return await attach_handler(self.kubelet, request, st, container_spec(pod, st.meta.name))
 
     async def port_forward(self, request: web.Request) -> web.StreamResponse:
         ns, name = request.match_info["namespace"], request.match_info["pod"]

@@ -31,7 +31,7 @@ from ..api.quantity import parse_quantity
 from .env import EnvError, container_resource, pod_field
 
 __all__ = ["VolumeError", "Payload", "mount_options", "payload_for", "release_volumes", "setup_volume",
-           "token_sources", "volume_mounts", "write_atomic", "API_VOLUMES"]
+           "api_refs", "token_sources", "volume_mounts", "write_atomic", "API_VOLUMES"]
 
 Payload = dict[str, tuple[bytes, int]]   # relative path -> (content, mode)
 Lookup = Callable[[str, str], "Mapping[str, Any] | None"]   # (plural, name) -> object or None
@@ -209,6 +209,23 @@ def token_sources(volume: Mapping[str, Any]) -> list[dict[str, Any]]:
             out.append({"path": token.get("path", ""), "audience": token.get("audience") or "",
                         "expirationSeconds": int(token.get("expirationSeconds") or 3600)})
     return out
+
+
+def api_refs(volume: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The ConfigMaps and Secrets an API data volume reads, as (plural, name)."""
+    kind = kind_of(volume)
+    spec = volume.get(kind) or {}
+    if kind == "configMap":
+        return [("configmaps", spec.get("name", ""))]
+    if kind == "secret":
+        return [("secrets", spec.get("secretName", ""))]
+    refs = []
+    for source in spec.get("sources") or [] if kind == "projected" else []:
+        if "configMap" in source:
+            refs.append(("configmaps", (source["configMap"] or {}).get("name", "")))
+        if "secret" in source:
+            refs.append(("secrets", (source["secret"] or {}).get("name", "")))
+    return refs
 
 
 def payload_for(pod: Mapping[str, Any], volume: Mapping[str, Any], *, lookup: Lookup,

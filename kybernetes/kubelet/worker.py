@@ -48,15 +48,15 @@ from .runtime.runc import ContainerMeta, ContainerState, RuntimeError_
 from .runtime.seccomp import SeccompError, seccomp_for
 from .runtime.spec import SpecError, capabilities, oci_spec, pod_qos
 from .sandbox import write_pod_files
-from .volumes import API_VOLUMES, VolumeError, kind_of, payload_for, release_volumes, setup_volume, \
-    token_sources, volume_mounts, write_atomic
+from .volumes import API_VOLUMES, VolumeError, api_refs, kind_of, payload_for, release_volumes, \
+    setup_volume, token_sources, volume_mounts, write_atomic
 
 if TYPE_CHECKING:
     from .kubelet import Kubelet
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PodWorker", "Backoff"]
+__all__ = ["PodWorker", "Backoff", "container_spec"]
 
 BACKOFF_INITIAL = 10.0
 BACKOFF_MAX = 300.0
@@ -458,7 +458,7 @@ class PodWorker:
                     setup_volume, k.pod_dir(self.uid), volume, memory_capacity=k.machine.memory)
                 self.volume_kinds[name] = kind
             return
-        objects = {ref: await self._api_object(*ref) for ref in _api_refs(volume)}
+        objects = {ref: await self._api_object(*ref) for ref in api_refs(volume)}
         tokens = {src["path"]: await self._token(src["audience"], src["expirationSeconds"])
                   for src in token_sources(volume)}
         payload = payload_for(self.pod, volume, lookup=lambda plural, n: objects.get((plural, n)),
@@ -495,7 +495,7 @@ class PodWorker:
         key = (plural, name)
         if key in self._immutable:
             return self._immutable[key]
-        obj = await self.kubelet._get_or_none(plural, self.pod["metadata"].get("namespace", ""), name)
+        obj = await self.kubelet.get_object(plural, self.pod["metadata"].get("namespace", ""), name)
         if obj is not None and obj.get("immutable"):
             self._immutable[key] = obj
         return obj
@@ -508,9 +508,7 @@ class PodWorker:
 
     # ------------------------------------------------------------------ stopping
     def _container_spec(self, name: str) -> dict:
-        spec = self.pod.get("spec") or {}
-        return next((c for c in (spec.get("containers") or []) + (spec.get("initContainers") or [])
-                     if c.get("name") == name), {"name": name})
+        return container_spec(self.pod, name)
 
     def _grace(self) -> float:
         return float((self.pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30))
@@ -672,18 +670,8 @@ def _seconds(s: float) -> str:
     return f"{s:.3f}".rstrip("0").rstrip(".") + "s"   # to the millisecond, as the kubelet truncates
 
 
-def _api_refs(volume: dict) -> list[tuple[str, str]]:
-    """The ConfigMaps and Secrets an API data volume reads, as (plural, name)."""
-    kind = kind_of(volume)
-    spec = volume.get(kind) or {}
-    if kind == "configMap":
-        return [("configmaps", spec.get("name", ""))]
-    if kind == "secret":
-        return [("secrets", spec.get("secretName", ""))]
-    refs = []
-    for source in spec.get("sources") or [] if kind == "projected" else []:
-        if "configMap" in source:
-            refs.append(("configmaps", (source["configMap"] or {}).get("name", "")))
-        if "secret" in source:
-            refs.append(("secrets", (source["secret"] or {}).get("name", "")))
-    return refs
+def container_spec(pod: dict, name: str) -> dict:
+    """A container (app or init) of the pod by name; just the name if it has none such."""
+    spec = pod.get("spec") or {}
+    return next((c for c in (spec.get("containers") or []) + (spec.get("initContainers") or [])
+                 if c.get("name") == name), {"name": name})

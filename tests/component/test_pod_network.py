@@ -21,8 +21,7 @@ from pyroute2 import IPRoute, netns
 
 from kybernetes.kubelet.network import NetworkError, PodNet, PodNetwork
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root for namespaces and links")
-
+# (as root, like the rest of the runtime tests: .ci/run and make test run as root)
 _seq = itertools.count()
 _POOL = ipaddress.IPv4Network("10.160.0.0/11")   # test pod CIDRs: /24s from here
 

@@ -72,7 +72,7 @@ def node(tmp_path_factory):
     state = {"kubelet": kubelet, "flags": flags, "log": base / "kubelet.log", "cidr": cidr}
     try:
         k = Kubectl(str(KUBECTL_PIP), cluster, base)
-        assert wait_for(lambda: _node_ready(k), timeout=60), (base / "kubelet.log").read_text()[-3000:]
+        assert wait_for(lambda: node_ready(k), timeout=60), (base / "kubelet.log").read_text()[-3000:]
         yield k, state
     finally:
         teardown_kubelet(state["kubelet"], flags)
@@ -81,8 +81,8 @@ def node(tmp_path_factory):
         assert not leftover, f"mounts left behind: {leftover}"
 
 
-def _node_ready(k: Kubectl) -> bool:
-    p = k.run("get", "node", NODE, "-o", "json", check=False)
+def node_ready(k: Kubectl, name: str = NODE) -> bool:
+    p = k.run("get", "node", name, "-o", "json", check=False)
     if p.returncode != 0:
         return False
     conds = {c["type"]: c["status"] for c in json.loads(p.stdout)["status"].get("conditions", [])}
@@ -92,6 +92,12 @@ def _node_ready(k: Kubectl) -> bool:
 def pod_json(k: Kubectl, name: str, ns: str = "default") -> dict:
     p = k.run("get", "pod", name, "-n", ns, "-o", "json", check=False)
     return json.loads(p.stdout) if p.returncode == 0 else {}
+
+
+def in_phase(k: Kubectl, name: str, *phases: str) -> dict | None:
+    """The pod, once it is in one of ``phases``."""
+    p = pod_json(k, name)
+    return p if p.get("status", {}).get("phase") in phases else None
 
 
 def apply(k: Kubectl, manifest: dict) -> None:
@@ -184,11 +190,7 @@ def test_init_containers_run_first_and_pod_completes(node):
                                        {"name": "two", "image": "busybox:1.36", "command": ["sh", "-c", "echo two"]}],
                     "containers": [{"name": "main", "image": "busybox:1.36", "command": ["sh", "-c", "echo main"]}]}}
     apply(k, pod)
-
-    def done():
-        p = pod_json(k, "inits")
-        return p if p.get("status", {}).get("phase") == "Succeeded" else None
-    p = wait_for(done, timeout=60)
+    p = wait_for(lambda: in_phase(k, "inits", "Succeeded"), timeout=60)
     assert p, pod_json(k, "inits").get("status")
     one = container_status(p, "one", init=True)["state"]["terminated"]
     two = container_status(p, "two", init=True)["state"]["terminated"]
@@ -205,11 +207,7 @@ def test_over_memory_container_is_oomkilled(node):
     pod = simple_pod("hog", "exec dd if=/dev/zero of=/dev/null bs=64M count=1", restartPolicy="Never")
     pod["spec"]["containers"][0]["resources"] = {"limits": {"memory": "16Mi"}}
     apply(k, pod)
-
-    def failed():
-        p = pod_json(k, "hog")
-        return p if p.get("status", {}).get("phase") == "Failed" else None
-    p = wait_for(failed, timeout=60)
+    p = wait_for(lambda: in_phase(k, "hog", "Failed"), timeout=60)
     assert p, pod_json(k, "hog").get("status")
     term = container_status(p)["state"]["terminated"]
     assert term["reason"] == "OOMKilled" and term["exitCode"] == 137
@@ -229,13 +227,12 @@ def test_pods_reach_each_other_over_http(node):
     client = simple_pod("fetch", f"for i in 1 2 3 4 5; do wget -q -O - http://{ip}:8080/ && exit 0; sleep 1; done; "
                         "exit 1", restartPolicy="Never")
     apply(k, client)
-    done = wait_for(lambda: pod_json(k, "fetch").get("status", {}).get("phase") in ("Succeeded", "Failed")
-                    and pod_json(k, "fetch"), timeout=60)
+    done = wait_for(lambda: in_phase(k, "fetch", "Succeeded", "Failed"), timeout=60)
     assert done and done["status"]["phase"] == "Succeeded", k("logs", "fetch", check=False)
     assert "hello-from-httpd" in k("logs", "fetch")
     # no way out of the node
     apply(k, simple_pod("outside", "nc -w 2 203.0.113.1 80 </dev/null 2>&1; echo rc=$?", restartPolicy="Never"))
-    assert wait_for(lambda: pod_json(k, "outside").get("status", {}).get("phase") == "Succeeded", timeout=60)
+    assert wait_for(lambda: in_phase(k, "outside", "Succeeded"), timeout=60)
     out = k("logs", "outside")
     assert "rc=1" in out and "unreachable" in out.lower(), out
     k("delete", "pod", "httpd", "fetch", "outside")
@@ -456,7 +453,7 @@ def test_exec_runs_commands_in_the_container(node):
     wrong = k.run("exec", "shell", "-c", "nope", "--", "true", check=False)
     assert wrong.returncode != 0 and "container nope is not valid for pod shell" in wrong.stderr, wrong.stderr
     apply(k, simple_pod("finished", "true", restartPolicy="Never"))
-    assert wait_for(lambda: pod_json(k, "finished").get("status", {}).get("phase") == "Succeeded", timeout=60)
+    assert wait_for(lambda: in_phase(k, "finished", "Succeeded"), timeout=60)
     done = k.run("exec", "finished", "--", "true", check=False)
     assert "cannot exec into a container in a completed pod; current phase is Succeeded" in done.stderr, done.stderr
     k("delete", "pod", "shell", "finished")
@@ -612,7 +609,7 @@ def test_kubelet_restart_adopts_running_containers(node):
     state["kubelet"].wait(10)
     state["kubelet"] = spawn_kyb("kubelet", *state["flags"], log_path=state["log"])
     time.sleep(3)   # the new kubelet syncs the pod
-    assert wait_for(lambda: _node_ready(k), timeout=30)
+    assert wait_for(lambda: node_ready(k), timeout=30)
     after = container_status(pod_json(k, "survivor"))
     assert after["containerID"] == before["containerID"] and after["restartCount"] == 0
     assert after["state"]["running"]["startedAt"] == before["state"]["running"]["startedAt"]
@@ -642,11 +639,7 @@ def test_logs_follow_tail_and_timestamps(node):
 def test_active_deadline_fails_the_pod(node):
     k, _ = node
     apply(k, simple_pod("deadline", "while true; do sleep 1; done", activeDeadlineSeconds=2))
-
-    def failed():
-        p = pod_json(k, "deadline")
-        return p if p.get("status", {}).get("phase") == "Failed" else None
-    p = wait_for(failed, timeout=60)
+    p = wait_for(lambda: in_phase(k, "deadline", "Failed"), timeout=60)
     assert p, pod_json(k, "deadline").get("status")
     assert p["status"]["reason"] == "DeadlineExceeded"
     assert p["status"]["message"] == "Pod was active on the node longer than the specified deadline"

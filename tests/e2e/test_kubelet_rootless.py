@@ -4,7 +4,6 @@ of its own, no cgroups) runs the same images, with a pod network of its own."""
 from __future__ import annotations
 
 import ctypes
-import json
 import os
 import re
 import shutil
@@ -20,8 +19,8 @@ import pytest
 import kybernetes
 from kybernetes.cli.supervisor import die_with_parent
 from tests.e2e.conftest import KUBECTL_PIP, Kubectl, start_cluster, stop_process, wait_for
-from tests.e2e.test_kubelet import (apply, container_status, events_of, fetch, free_cluster_cidr, pod_json,
-                                   simple_pod)
+from tests.e2e.test_kubelet import (apply, container_status, events_of, fetch, free_cluster_cidr, in_phase,
+                                   node_ready, pod_json, simple_pod)
 from tests.imagebuild import busybox_image
 
 pytestmark = pytest.mark.e2e
@@ -99,7 +98,7 @@ def rootless(tmp_path_factory):
     kubelet = runner.spawn("kubelet", *flags, log_path=log)
     try:
         k = Kubectl(str(KUBECTL_PIP), cluster, base)
-        ready = wait_for(lambda: _ready(k), timeout=60)
+        ready = wait_for(lambda: node_ready(k, NODE), timeout=60)
         assert ready, log.read_text()[-3000:]
         yield k, log
     finally:
@@ -109,22 +108,13 @@ def rootless(tmp_path_factory):
         shutil.rmtree(home, ignore_errors=True)
 
 
-def _ready(k: Kubectl) -> bool:
-    p = k.run("get", "node", NODE, "-o", "json", check=False)
-    if p.returncode != 0:
-        return False
-    conds = {c["type"]: c["status"] for c in json.loads(p.stdout)["status"].get("conditions", [])}
-    return conds.get("Ready") == "True"
-
-
 def on_node(pod: dict) -> dict:
     pod["spec"]["nodeName"] = NODE
     return pod
 
 
 def finished(k: Kubectl, name: str) -> dict | None:
-    p = pod_json(k, name)
-    return p if p.get("status", {}).get("phase") in ("Succeeded", "Failed") else None
+    return in_phase(k, name, "Succeeded", "Failed")
 
 
 def test_rootless_node_runs_pods_in_a_user_namespace(rootless):

@@ -34,6 +34,13 @@ def as_token(k: Kubectl, c, token: str, *args: str) -> subprocess.CompletedProce
                            *args], capture_output=True, text=True, env=env, timeout=60)
 
 
+def assert_dies_with(k: Kubectl, c, token: str, kind: str, name: str) -> None:
+    """The token works until the object (its account, or what it is bound to) is deleted."""
+    assert as_token(k, c, token, "get", "pods").returncode == 0
+    k("delete", kind, name)
+    assert "Unauthorized" in as_token(k, c, token, "get", "pods").stderr
+
+
 def claims(token: str) -> dict:
     payload = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -70,10 +77,7 @@ def test_bad_tokens_and_requests(cluster):
     missing = k.run("create", "token", "nobody", check=False)
     assert 'serviceaccounts "nobody" not found' in missing.stderr
     # a token dies with its service account
-    token = k("create", "token", "short").strip()
-    assert as_token(k, c, token, "get", "pods").returncode == 0
-    k("delete", "serviceaccount", "short")
-    assert "Unauthorized" in as_token(k, c, token, "get", "pods").stderr
+    assert_dies_with(k, c, k("create", "token", "short").strip(), "serviceaccount", "short")
 
 
 def test_token_bound_to_a_secret(cluster):
@@ -86,9 +90,7 @@ def test_token_bound_to_a_secret(cluster):
         {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": token}})))
     assert review["status"]["authenticated"] is True
     assert review["status"]["user"]["username"] == "system:serviceaccount:default:bound"
-    assert as_token(k, c, token, "get", "pods").returncode == 0
-    k("delete", "secret", "anchor")
-    assert "Unauthorized" in as_token(k, c, token, "get", "pods").stderr
+    assert_dies_with(k, c, token, "secret", "anchor")
 
 
 def test_service_account_admission_mounts_a_token_volume(cluster):

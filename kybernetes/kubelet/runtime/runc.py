@@ -29,7 +29,7 @@ import termios
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from . import cgroups
@@ -289,18 +289,34 @@ class RuncRuntime:
             loop.remove_reader(fd)
             os.close(fd)
 
+    @contextlib.contextmanager
+    def _exec_spec(self, cid: str, argv: list[str], *, terminal: bool) -> Iterator[Path]:
+        """A ``runc exec --process`` file: the container's own process settings, running
+        ``argv``; removed afterwards."""
+        cdir = self._dir(cid)
+        process = dict((_read_json(cdir / "config.json") or {}).get("process") or {})
+        process.update(args=list(argv), terminal=terminal)
+        spec_file = cdir / f"exec-{secrets.token_hex(4)}.json"
+        spec_file.write_text(json.dumps(process))
+        try:
+            yield spec_file
+        finally:
+            spec_file.unlink(missing_ok=True)
+
+    @staticmethod
+    async def _reap(proc: asyncio.subprocess.Process | None) -> None:
+        """Kill ``proc`` if it still runs, and wait for it."""
+        if proc is not None and proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+
     @contextlib.asynccontextmanager
     async def exec_process(self, cid: str, argv: list[str], *, stdin: bool = False,
                            merge_stderr: bool = False) -> AsyncIterator[asyncio.subprocess.Process]:
         """``argv`` running in the container (``runc exec`` with the container's own
         process settings), with pipes for its stdio; killed if still running at the end."""
-        cdir = self._dir(cid)
-        config = _read_json(cdir / "config.json") or {}
-        process = dict(config.get("process") or {})
-        process.update(args=list(argv), terminal=False)
-        spec_file = cdir / f"exec-{secrets.token_hex(4)}.json"
-        spec_file.write_text(json.dumps(process))
-        try:
+        with self._exec_spec(cid, argv, terminal=False) as spec_file:
             proc = await asyncio.create_subprocess_exec(
                 *self._runc("exec", "--process", str(spec_file), cid),
                 stdin=subprocess.PIPE if stdin else subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -308,12 +324,7 @@ class RuncRuntime:
             try:
                 yield proc
             finally:
-                if proc.returncode is None:
-                    with contextlib.suppress(ProcessLookupError):
-                        proc.kill()
-                    await proc.wait()
-        finally:
-            spec_file.unlink(missing_ok=True)
+                await self._reap(proc)
 
     @contextlib.asynccontextmanager
     async def exec_tty(self, cid: str, argv: list[str], *, width: int = 80,
@@ -322,31 +333,22 @@ class RuncRuntime:
         master fd of a terminal pair whose other end is runc's stdio)``. runc, in the
         foreground, gives the command a terminal of its own and copies between the two;
         a resize is the master's TIOCSWINSZ plus a SIGWINCH to runc, which passes it on."""
-        cdir = self._dir(cid)
-        config = _read_json(cdir / "config.json") or {}
-        process = dict(config.get("process") or {})
-        process.update(args=list(argv), terminal=True)
-        spec_file = cdir / f"exec-{secrets.token_hex(4)}.json"
-        spec_file.write_text(json.dumps(process))
-        master, slave = os.openpty()
-        set_window(master, width, height)
-        proc = None
-        try:
-            proc = await asyncio.create_subprocess_exec(
-                *self._runc("exec", "--tty", "--process", str(spec_file), cid),
-                stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
-            os.close(slave)
-            slave = -1
-            yield proc, master
-        finally:
-            if slave >= 0:
+        with self._exec_spec(cid, argv, terminal=True) as spec_file:
+            master, slave = os.openpty()
+            set_window(master, width, height)
+            proc = None
+            try:
+                proc = await asyncio.create_subprocess_exec(
+                    *self._runc("exec", "--tty", "--process", str(spec_file), cid),
+                    stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
                 os.close(slave)
-            if proc is not None and proc.returncode is None:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                await proc.wait()
-            os.close(master)
-            spec_file.unlink(missing_ok=True)
+                slave = -1
+                yield proc, master
+            finally:
+                if slave >= 0:
+                    os.close(slave)
+                await self._reap(proc)
+                os.close(master)
 
     async def exec_sync(self, cid: str, argv: list[str], timeout: float) -> tuple[int, bytes]:
         """Run ``argv`` in the running container; its exit code and combined output. A
