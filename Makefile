@@ -1,7 +1,7 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 VENV ?= .venv
 PY := $(VENV)/bin/python
-DEBS := sqlite3 openssl docker-registry runc busybox-static iproute2
+DEBS := sqlite3 openssl docker-registry runc busybox-static iproute2 nftables
 
 .PHONY: install run test unit e2e bench clean
 

@@ -149,7 +149,8 @@ def default_server_names(extra: list[str] | None = None) -> list[str]:
 
 
 def ensure_pki(pki_dir: Path, *, server_names: list[str]) -> ClusterPKI:
-    """Create whatever is missing; never replace what exists."""
+    """Create whatever is missing; never replace what exists, but for a serving
+    certificate that does not cover ``server_names`` (new names, flags)."""
     pki = ClusterPKI(pki_dir)
     pki_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not pki.ca_cert.exists():
@@ -161,7 +162,7 @@ def ensure_pki(pki_dir: Path, *, server_names: list[str]) -> ClusterPKI:
     ca = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
     ca_key = serialization.load_pem_private_key(pki.ca_key.read_bytes(), None)
     assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
-    if not pki.serving_cert.exists():
+    if not _covers(pki.serving_cert, pki.serving_key, server_names):
         key = _new_key()
         cert = _sign(subject=_name("kube-apiserver"), key=key, issuer=ca.subject, issuer_key=ca_key,
                      server_names=server_names)
@@ -198,19 +199,24 @@ def write_admin_kubeconfig(pki: ClusterPKI, path: Path, *, server: str, cluster:
 def ensure_self_signed(cert_path: Path, key_path: Path, *, cn: str, server_names: list[str]) -> None:
     """A self-signed serving certificate for ``server_names`` (the kubelet's, as a kubelet
     without a CA-issued one makes): kept while it still covers those names."""
-    if cert_path.exists() and key_path.exists():
-        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-        try:
-            sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-            have = {str(v) for v in sans.get_values_for_type(x509.IPAddress)} | \
-                set(sans.get_values_for_type(x509.DNSName))
-        except x509.ExtensionNotFound:
-            have = set()
-        if set(server_names) <= have:
-            return
+    if _covers(cert_path, key_path, server_names):
+        return
     key = _new_key()
     name = _name(cn)
     cert = _sign(subject=name, key=key, issuer=name, issuer_key=key, server_names=server_names)
     cert_path.parent.mkdir(parents=True, exist_ok=True)
     _write(key_path, _key_pem(key), private=True)
     _write(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+
+
+def _covers(cert_path: Path, key_path: Path, server_names: list[str]) -> bool:
+    """Whether a certificate (and its key) exists and names every one of ``server_names``."""
+    if not (cert_path.exists() and key_path.exists()):
+        return False
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    try:
+        sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return False
+    have = {str(v) for v in sans.get_values_for_type(x509.IPAddress)} | set(sans.get_values_for_type(x509.DNSName))
+    return set(server_names) <= have

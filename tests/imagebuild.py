@@ -7,6 +7,9 @@ import gzip
 import hashlib
 import io
 import json
+import re
+import shutil
+import subprocess
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,9 +122,12 @@ BUSYBOX_APPLETS = ("sh", "ash", "sleep", "echo", "cat", "ls", "ps", "httpd", "wg
                    "mount", "tar", "gzip", "find", "stat", "tr", "wc", "cp", "mv", "chmod", "sed", "uname", "stty", "tty")
 
 
-def busybox_image(*, cmd: list[str] | None = None) -> ImageSpec:
+def busybox_image(*, cmd: list[str] | None = None, openssl: bool = False) -> ImageSpec:
     """A busybox image like docker.io/library/busybox: the static binary, applet links,
-    root and nobody in /etc/passwd; ``sh`` as the default command."""
+    root and nobody in /etc/passwd; ``sh`` as the default command. With ``openssl``, the
+    host's ``openssl`` and its libraries too: busybox's wget then speaks TLS through
+    ``openssl s_client`` (its built-in TLS offers no signature_algorithms, which an
+    OpenSSL 3 server at Debian's security level refuses)."""
     data = BUSYBOX.read_bytes()
     files: Files = {"bin/": ("dir",), "bin/busybox": ("mode", data, 0o755)}
     for applet in BUSYBOX_APPLETS:
@@ -131,4 +137,24 @@ def busybox_image(*, cmd: list[str] | None = None) -> ImageSpec:
         "etc/passwd": b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n",
         "etc/group": b"root:x:0:\nnogroup:x:65534:\n",
     })
+    if openssl:
+        files.update(_binary_with_libraries(Path(shutil.which("openssl") or "/usr/bin/openssl"), "usr/bin/openssl"))
     return ImageSpec(layers=[files], entrypoint=[], cmd=cmd or ["sh"])
+
+
+def _binary_with_libraries(binary: Path, at: str) -> Files:
+    """A dynamically linked host program and the shared libraries ``ldd`` finds for it,
+    each at the path the loader will look for it."""
+    files: Files = {}
+
+    def add(path: str, data: bytes) -> None:
+        parts = path.split("/")
+        for depth in range(1, len(parts)):
+            files.setdefault("/".join(parts[:depth]) + "/", ("dir",))
+        files[path] = ("mode", data, 0o755)
+
+    add(at, binary.read_bytes())
+    listing = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, check=True).stdout
+    for lib in re.findall(r"(/\S+) \(0x", listing):
+        add(lib.lstrip("/"), Path(lib).resolve().read_bytes())
+    return files

@@ -151,7 +151,8 @@ async def _run(args: argparse.Namespace) -> None:
     if config.tls:
         pki = await asyncio.to_thread(
             ensure_pki, data_dir / "pki",
-            server_names=default_server_names([args.bind_address, args.advertise_address, *args.tls_san]))
+            server_names=default_server_names([args.bind_address, args.advertise_address, *args.tls_san,
+                                               server.services.kubernetes_ip]))
         ssl_ctx = server_ssl_context(pki.serving_cert, pki.serving_key, pki.ca_cert)
         server.handlers.kubelet_client.client_cert = (pki.admin_cert, pki.admin_key)
         server.handlers.tokens = ServiceAccountTokens(pki.service_account_key)

@@ -25,7 +25,7 @@ from typing import Any
 from ..api.quantity import parse_quantity
 from .runtime.spec import expand
 
-__all__ = ["EnvError", "resolve_env"]
+__all__ = ["EnvError", "resolve_env", "service_env"]
 
 _VALID_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 _LABEL_PATH = re.compile(r"^metadata\.(labels|annotations)\['(.+)'\]$")
@@ -136,4 +136,31 @@ def resolve_env(pod: Mapping[str, Any], container: Mapping[str, Any], *, configm
                     continue
                 raise EnvError(f"couldn't find key {ref.get('key')} in {label} {ns}/{ref.get('name', '')}")
             values[name] = data[ref["key"]]
+    for name, value in (service_env or {}).items():   # the container's own win, as upstream
+        values.setdefault(name, value)
     return list(values.items()), warnings
+
+
+def service_env(service: Mapping[str, Any]) -> dict[str, str]:
+    """The Docker-links-style variables that tell containers where a Service is
+    (``KUBERNETES_SERVICE_HOST``, ``KUBERNETES_PORT_443_TCP`` ...)."""
+    spec = service.get("spec") or {}
+    ip, ports = spec.get("clusterIP") or "", spec.get("ports") or []
+    if not ip or ip == "None" or not ports:
+        return {}
+    prefix = (service.get("metadata") or {}).get("name", "").upper().replace("-", "_")
+    host = f"[{ip}]" if ":" in ip else ip
+    out = {f"{prefix}_SERVICE_HOST": ip, f"{prefix}_SERVICE_PORT": str(ports[0].get("port"))}
+    for port in ports:
+        if port.get("name"):
+            out[f"{prefix}_SERVICE_PORT_{port['name'].upper().replace('-', '_')}"] = str(port.get("port"))
+    first = ports[0]
+    out[f"{prefix}_PORT"] = f"{(first.get('protocol') or 'TCP').lower()}://{host}:{first.get('port')}"
+    for port in ports:
+        proto = port.get("protocol") or "TCP"
+        key = f"{prefix}_PORT_{port.get('port')}_{proto.upper()}"
+        out[key] = f"{proto.lower()}://{host}:{port.get('port')}"
+        out[f"{key}_PROTO"] = proto.lower()
+        out[f"{key}_PORT"] = str(port.get("port"))
+        out[f"{key}_ADDR"] = ip
+    return out

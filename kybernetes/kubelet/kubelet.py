@@ -23,11 +23,12 @@ from pathlib import Path
 from .. import __version__
 from ..apiserver.server import KUBE_MINOR
 from ..client import APIStatusError, Client, EventRecorder, Informer
-from .env import resolve_env
+from .apirelay import APIRelay
+from .env import resolve_env, service_env
 from .images.cli import store_root
 from .images.pull import Puller
 from .images.store import ImageError, ImageStore
-from .network import PodNetwork
+from .network import NetworkError, PodNetwork
 from .node import NodeAgent
 from .nodestatus import allocatable, capacity, node_info, read_machine
 from .rootless import in_user_namespace
@@ -99,6 +100,8 @@ class Kubelet:
         self.informer: Informer | None = None
         self.node: NodeAgent | None = None
         self.server = KubeletServer(self)
+        self.relay: APIRelay | None = None
+        self.service_env: dict[str, str] = {}   # where containers find the API server
 
     # ------------------------------------------------------------------ paths
     def pod_dir(self, uid: str) -> Path:
@@ -167,6 +170,7 @@ class Kubelet:
                 # a rootless node's bridge is out of the host's reach: its API is on loopback
                 self.node_ip = "127.0.0.1" if self.rootless else self.network.gateway
             await self._serve()
+            await self._relay_api()
             self.node.addresses = [{"type": "InternalIP", "address": self.node_ip},
                                    {"type": "Hostname", "address": self.name}]
             self.node.ready, self.node.ready_message = True, ""
@@ -188,6 +192,8 @@ class Kubelet:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self.recorder.close(), 5)
             await self.server.stop()
+            if self.relay is not None:
+                await self.relay.stop()
             await self.client.close()
 
     async def _serve(self) -> None:
@@ -206,6 +212,22 @@ class Kubelet:
         port = await self.server.start(self.node_ip, self.config.port, cert=str(cert), key=str(key), client_ca=ca)
         self.node.port = port
         log.info("kubelet API listening on https://%s:%d", self.node_ip, port)
+
+    async def _relay_api(self) -> None:
+        """Tell containers where the API server is (the kubernetes Service), and carry
+        that service to it (see apirelay)."""
+        svc = await self.get_object("services", "default", "kubernetes")
+        spec = (svc or {}).get("spec") or {}
+        if not spec.get("clusterIP") or not spec.get("ports"):
+            log.warning("there is no kubernetes Service: pods will not find the API server")
+            return
+        self.service_env = service_env(svc)
+        self.relay = APIRelay(self.client.config.server)
+        port = await self.relay.start(self.network.gateway, self.sockets)
+        try:
+            await asyncio.to_thread(self.network.forward_service, spec["clusterIP"], spec["ports"][0]["port"], port)
+        except NetworkError as e:
+            log.warning("pods will not reach the API server: %s", e)
 
     async def _run_pods(self, stop: asyncio.Event) -> None:
         self.informer = Informer(self.client, "", "v1", "pods", field_selector=f"spec.nodeName={self.name}")
@@ -281,7 +303,8 @@ class Kubelet:
         found = dict(zip(wanted, await asyncio.gather(*(self.get_object(p, ns, n) for p, n in wanted))))
         return resolve_env(pod, container, configmaps=lambda _ns, n: found.get(("configmaps", n)),
                            secrets=lambda _ns, n: found.get(("secrets", n)),
-                           allocatable=self.node.allocatable, pod_ip=pod_ip, host_ip=self.node_ip)
+                           allocatable=self.node.allocatable, pod_ip=pod_ip, host_ip=self.node_ip,
+                           service_env=self.service_env)
 
     async def pull_secrets(self, pod: dict) -> list[dict]:
         ns = pod["metadata"].get("namespace", "")

@@ -9,8 +9,9 @@ host's namespace; its bridge then lives in a *node* namespace of its own instead
 root one, and sockets meant for pods (probes) are made there (:class:`SocketMaker`).
 
 Pods see their subnet on-link and, when a cluster CIDR is given, a route to it via the
-gateway; there is no default route, so nothing a pod sends can leave the node (the
-kubelet never enables forwarding or NAT). Addresses are kept in ``ipam.json`` under the
+gateway, and routes to the service IPs the node carries itself (:meth:`PodNetwork.
+forward_service`); there is no default route, so nothing a pod sends can leave the
+node (the kubelet never enables forwarding, nor NAT beyond that DNAT to the node). Addresses are kept in ``ipam.json`` under the
 state dir, which is also how a restarted kubelet finds the pods it set up before.
 
 The calls are synchronous and meant for ``asyncio.to_thread``. Namespace work runs in
@@ -32,6 +33,7 @@ import os
 import queue
 import re
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -145,6 +147,7 @@ class PodNetwork:
             self.cluster_cidr = ipaddress.IPv4Network(cluster_cidr) if cluster_cidr else None
         except ValueError as e:
             raise NetworkError(f"cluster CIDR {cluster_cidr!r}: {e}") from None
+        self.service_ips: list[str] = []   # routed to the node (forward_service)
         # setup and teardown of one uid must not interleave; different uids may
         self._locks = [threading.Lock() for _ in range(16)]
 
@@ -203,6 +206,22 @@ class PodNetwork:
                     ipr.addr("add", index=index, address=self.gateway, prefixlen=self.ipam.network.prefixlen)
             ipr.link("set", index=index, state="up")
 
+    def forward_service(self, ip: str, port: int, to_port: int) -> None:
+        """Send pods' TCP connections to ``ip:port`` to ``to_port`` on the gateway
+        (pods set up from now on get a route to ``ip``)."""
+        table = self._nft_table()
+        rules = (f"table ip {table}\ndelete table ip {table}\n"   # (create, so that the delete always works)
+                 f"table ip {table} {{\n chain prerouting {{\n"
+                 f"  type nat hook prerouting priority dstnat; policy accept;\n"
+                 f"  iifname \"{self.bridge}\" ip daddr {ip} tcp dport {port} dnat to {self.gateway}:{to_port}\n"
+                 f" }}\n}}\n")
+        self._on_node(_nft, rules)
+        if ip not in self.service_ips:
+            self.service_ips.append(ip)
+
+    def _nft_table(self) -> str:
+        return self.bridge   # unique to the node, like the bridge
+
     def teardown_node(self, wait: float = 2.0) -> None:
         """Remove every pod namespace of this node (recorded, or just named ``<prefix>-*``:
         a crash, a wiped state dir), their veths, the bridge and the address file."""
@@ -212,6 +231,10 @@ class PodNetwork:
         for name in names:
             _remove_netns(self._netns_path(name))
         self._on_node(self._remove_bridge, wait)
+        if self.node_netns is None:   # a node namespace takes its tables along
+            table = self._nft_table()
+            with contextlib.suppress(NetworkError):   # (no nft: no table either)
+                _nft(f"table ip {table}\ndelete table ip {table}\n")
         if self.node_netns is not None:
             _remove_netns(self._netns_path(self.node_netns))
         self.ipam.remove()
@@ -294,6 +317,8 @@ class PodNetwork:
                 cluster = self.cluster_cidr
                 if cluster is not None and not cluster.subnet_of(self.ipam.network):
                     pod.route("replace", dst=str(cluster), gateway=self.gateway, oif=eth0)
+                for ip in self.service_ips:
+                    pod.route("replace", dst=f"{ip}/32", gateway=self.gateway, oif=eth0)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -349,6 +374,16 @@ def _enter_netns(path: str) -> None:
         err = ctypes.get_errno()
         raise OSError(err, f"unshare(CLONE_NEWNET): {os.strerror(err)}")
     netns.attach(path, threading.get_native_id())
+
+
+def _nft(rules: str) -> None:
+    """Load an nftables ruleset (atomically) in the calling thread's namespace."""
+    try:
+        done = subprocess.run(["nft", "-f", "-"], input=rules, capture_output=True, text=True, timeout=30)
+    except FileNotFoundError:
+        raise NetworkError("nft is not installed (Debian package nftables)") from None
+    if done.returncode != 0:
+        raise NetworkError(f"nft: {done.stderr.strip()}")
 
 
 def _remove_netns(path: str) -> None:

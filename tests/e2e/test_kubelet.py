@@ -396,6 +396,39 @@ def test_projected_service_account_token(node):
     assert not gone["status"].get("authenticated"), "a deleted pod's token must stop working"
 
 
+def test_pods_reach_the_api_server_with_their_token(node, tmp_path):
+    k, state = node
+    # busybox's wget speaks TLS through openssl when the image has it (see busybox_image)
+    busybox_image(openssl=True).oci_archive(tmp_path / "tls.tar", "busybox-openssl:1")
+    data_dir = state["flags"][state["flags"].index("--data-dir") + 1]
+    subprocess.run([sys.executable, "-m", "kybernetes.cli.main", "images", "--data-dir", data_dir,
+                    "import", str(tmp_path / "tls.tar")], check=True, capture_output=True, timeout=120)
+    pod = simple_pod("caller", "sleep 600")
+    pod["spec"]["containers"][0]["image"] = "busybox-openssl:1"
+    apply(k, pod)
+    assert wait_for(lambda: container_status(pod_json(k, "caller")).get("ready"), timeout=60)
+    env = dict(line.split("=", 1) for line in k("exec", "caller", "--", "env").splitlines() if "=" in line)
+    ip = json.loads(k("get", "service", "kubernetes", "-o", "json"))["spec"]["clusterIP"]
+    assert (env["KUBERNETES_SERVICE_HOST"], env["KUBERNETES_SERVICE_PORT"]) == (ip, "443"), env
+    assert env["KUBERNETES_PORT_443_TCP"] == f"tcp://{ip}:443" and env["KUBERNETES_SERVICE_PORT_HTTPS"] == "443"
+    sa = "/var/run/secrets/kubernetes.io/serviceaccount"
+    # the API server's own certificate, end to end, valid for the service IP under the cluster CA
+    verify = k("exec", "caller", "--", "sh", "-c",
+               f"openssl s_client -connect {ip}:443 -CAfile {sa}/ca.crt -verify_ip {ip} -verify_return_error "
+               "</dev/null 2>&1")
+    assert "Verify return code: 0 (ok)" in verify, verify
+    # known by the pod's own token, not the kubelet's credentials
+    url = "https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT/api/v1/namespaces/default/pods/caller"
+    got = k("exec", "caller", "--", "sh", "-c",
+            f'wget -q -O - --no-check-certificate --header "Authorization: Bearer $(cat {sa}/token)" {url}')
+    assert json.loads(got)["metadata"]["name"] == "caller", got
+    denied = k.run("exec", "caller", "--", "sh", "-c",
+                   f'wget -q -S -O - --no-check-certificate --header "Authorization: Bearer forged" {url} 2>&1',
+                   check=False)
+    assert "401 Unauthorized" in denied.stdout, denied.stdout
+    k("delete", "pod", "caller")
+
+
 def test_a_missing_configmap_holds_the_pod_until_it_exists(node):
     k, _ = node
     pod = simple_pod("waits", "cat /cfg/key; echo; sleep 600")   # (a line without its newline stays unlogged, as with containerd)

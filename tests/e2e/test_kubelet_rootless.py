@@ -4,6 +4,7 @@ of its own, no cgroups) runs the same images, with a pod network of its own."""
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import re
 import shutil
@@ -89,6 +90,7 @@ def rootless(tmp_path_factory):
     (agent / "agent" / "images").mkdir(parents=True)
     shutil.copy(base / "data" / "kubeconfig", agent / "kubeconfig")
     busybox_image().oci_archive(agent / "agent" / "images" / "busybox.tar", "busybox:1.36")
+    busybox_image(openssl=True).oci_archive(agent / "agent" / "images" / "tls.tar", "busybox-openssl:1")
     for root, dirs, files in os.walk(agent):
         for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
             os.chown(name, NOBODY, NOBODY)
@@ -166,6 +168,20 @@ def test_rootless_pods_reach_each_other_but_not_out(rootless):
     time.sleep(2)   # a few more probe periods: the liveness probe keeps passing
     assert container_status(pod_json(k, "httpd"))["restartCount"] == 0
     k("delete", "pod", "httpd", "fetch", "outside")
+
+
+def test_rootless_pods_reach_the_api_server(rootless):
+    k, _ = rootless
+    pod = on_node(simple_pod("caller", "sleep 600"))
+    pod["spec"]["containers"][0]["image"] = "busybox-openssl:1"
+    apply(k, pod)
+    assert wait_for(lambda: container_status(pod_json(k, "caller")).get("ready"), timeout=60)
+    sa = "/var/run/secrets/kubernetes.io/serviceaccount"
+    url = "https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT/api/v1/namespaces/default/pods/caller"
+    got = k("exec", "caller", "--", "sh", "-c",
+            f'wget -q -O - --no-check-certificate --header "Authorization: Bearer $(cat {sa}/token)" {url}')
+    assert json.loads(got)["metadata"]["name"] == "caller", got
+    k("delete", "pod", "caller")
 
 
 def test_rootless_runtime_refuses_other_users_clearly(rootless):
