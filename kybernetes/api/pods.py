@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["qos_class"]
+__all__ = ["container_spec", "qos_class"]
 
 
 def qos_class(pod: Mapping[str, Any]) -> str:
@@ -26,3 +26,10 @@ def qos_class(pod: Mapping[str, Any]) -> str:
     if not requests_seen and not limits_seen:
         return "BestEffort"
     return "Guaranteed" if guaranteed and limits_seen else "Burstable"
+
+
+def container_spec(pod: Mapping[str, Any], name: str) -> dict:
+    """A container (app, init or ephemeral) of the pod by name; just the name if it has none such."""
+    spec = pod.get("spec") or {}
+    return next((c for key in ("containers", "initContainers", "ephemeralContainers") for c in spec.get(key) or []
+                 if c.get("name") == name), {"name": name})

@@ -574,13 +574,14 @@ class ResourceHandlers:
         if sub is None:
             raise errors.APIError(404, "NotFound", "the server could not find the requested resource", details={})
         verb = info.verb
-        if sub.name == "status":
+        if sub.name == "status" or (sub.name == "ephemeralcontainers" and resource.kind == "Pod"):
+            # the whole object in and out; the write keeps only its own part of it
             if verb == "get":
                 return self._get(request, info, resource)
             if verb == "update":
-                return await self._update(request, info, resource, user, subresource="status")
+                return await self._update(request, info, resource, user, subresource=sub.name)
             if verb == "patch":
-                return await self._patch(request, info, resource, user, subresource="status")
+                return await self._patch(request, info, resource, user, subresource=sub.name)
             raise errors.method_not_allowed()
         if sub.name == "scale":
             return await self._scale(request, info, resource, user, verb)

@@ -17,6 +17,7 @@ import aiohttp
 from aiohttp import WSMsgType, web
 
 from ..api import errors
+from ..api.pods import container_spec
 from .podlogs import KubeletClient, pick_container
 from .spdybridge import bridge_exec, bridge_portforward, wants_spdy
 
@@ -54,10 +55,7 @@ async def proxy_attach(kubelet: KubeletClient, request: web.Request, pod: dict, 
     query = request.query
     container = pick_container(pod, query.get("container", ""))
     _check_pod(pod, container, verb="attach to")
-    spec = pod.get("spec") or {}
-    mine = next((c for c in (spec.get("containers") or []) + (spec.get("initContainers") or [])
-                 if c.get("name") == container), {})
-    if query.get("stdin") in ("1", "true") and not mine.get("stdin"):
+    if query.get("stdin") in ("1", "true") and not container_spec(pod, container).get("stdin"):
         raise errors.bad_request(f"container {container} has no stdin to attach to (set stdin: true in its spec)")
     meta = pod["metadata"]
     params = [(k, v) for k, v in query.items() if k in ATTACH_PARAMS]

@@ -507,6 +507,8 @@ class ResourceAPI:
                 self._record_manager(resource, old, new, manager, subresource)
             if subresource == "status":
                 new = strategy.prepare_status_update(resource, new, old)
+            elif subresource == "ephemeralcontainers":
+                new = strategy.prepare_ephemeral_containers_update(new, old)
             elif subresource in ("binding", "finalize"):
                 pass  # these change exactly one thing (spec.nodeName, spec.finalizers) themselves
             else:

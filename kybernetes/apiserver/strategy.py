@@ -111,6 +111,23 @@ def prepare_update(resource: Resource, obj: dict, old: dict) -> None:
     validation.prepare_update(resource, obj, old)
 
 
+def prepare_ephemeral_containers_update(obj: dict, old: dict) -> dict:
+    """A write through pods/ephemeralcontainers: the stored pod with the request's
+    ``spec.ephemeralContainers`` (and its managedFields entry); whatever else the
+    request changed is dropped, as upstream."""
+    new = copy.deepcopy(old)
+    ecs = (obj.get("spec") or {}).get("ephemeralContainers")
+    if ecs:
+        new.setdefault("spec", {})["ephemeralContainers"] = ecs
+    else:
+        new.get("spec", {}).pop("ephemeralContainers", None)
+    if "managedFields" in (obj.get("metadata") or {}):
+        new["metadata"]["managedFields"] = obj["metadata"]["managedFields"]
+    new["kind"] = obj.get("kind", old.get("kind"))
+    new["apiVersion"] = obj.get("apiVersion", old.get("apiVersion"))
+    return new
+
+
 # What a status update takes from the stored object besides spec. Upstream's older
 # status strategies reset only the spec, so a status write may change labels,
 # annotations and so on (the Deployment controller writes its revision annotation

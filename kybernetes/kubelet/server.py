@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from ..api.pods import container_spec
 from .logs import LogOptions, follow_log, read_log
 from .network import SocketMaker
 from .streaming import attach_handler, exec_handler, portforward_handler
-from .worker import container_spec
 
 if TYPE_CHECKING:
     from .kubelet import Kubelet

@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import signal
+import socket
 from typing import TYPE_CHECKING
 
 from aiohttp import WSMsgType, web
@@ -195,8 +196,6 @@ async def attach_handler(kubelet: Kubelet, request: web.Request, container_state
     ``stdin: true``, channel 0 into its stdin through the shim's attach socket. Ends when
     the container does."""
     query = request.query
-    if _flag(query, "tty"):
-        return web.Response(status=400, text="attach to a terminal (tty=true) is not supported by this kubelet yet")
     want_stdin, want_out, want_err = _flag(query, "stdin"), _flag(query, "stdout"), _flag(query, "stderr")
     if want_stdin and not container.get("stdin"):
         return web.Response(status=400, text=f"container {container.get('name')} has no stdin to attach to "
@@ -205,6 +204,8 @@ async def attach_handler(kubelet: Kubelet, request: web.Request, container_state
     if not ws.can_prepare(request).ok:
         return web.Response(status=400, text="attach needs a WebSocket upgrade (v5.channel.k8s.io or v4.channel.k8s.io)")
     await ws.prepare(request)
+    if container.get("tty"):   # the container's setting decides, as upstream: it has a terminal or not
+        return await _attach_tty(kubelet, ws, container_state, want_out)
     v5 = ws.ws_protocol == "v5.channel.k8s.io"
     cid = container_state.id
     writer = None
@@ -239,6 +240,82 @@ async def attach_handler(kubelet: Kubelet, request: web.Request, container_state
         if not ws.closed:
             await ws.close()
     return ws
+
+
+async def _attach_tty(kubelet: Kubelet, ws: web.WebSocketResponse, container_state,
+                      want_out: bool) -> web.WebSocketResponse:
+    """Attach to a container's terminal through its shim (TtyRelay): the terminal's output
+    from now on goes on channel 1, keys come on channel 0 and the window size on 4."""
+    cid = container_state.id
+    master = -1
+    writer = None
+    tasks: list[asyncio.Task] = []
+    try:
+        try:
+            sock, master = await asyncio.to_thread(_connect_tty, kubelet.runtime.attach_socket(cid))
+            reader, writer = await asyncio.open_unix_connection(sock=sock)
+        except OSError as e:
+            await ws.send_bytes(bytes([ERROR]) + json.dumps(
+                {"metadata": {}, "status": "Failure", "message": f"cannot attach to the terminal: {e}"}).encode())
+            return ws
+
+        async def output() -> None:
+            while chunk := await reader.read(32 * 1024):
+                if want_out:
+                    await ws.send_bytes(bytes([STDOUT]) + chunk)
+
+        async def keys() -> None:
+            async for msg in ws:
+                if msg.type != WSMsgType.BINARY or not msg.data:
+                    continue
+                channel, data = msg.data[0], msg.data[1:]
+                if channel == STDIN and data:
+                    writer.write(data)
+                    await writer.drain()
+                elif channel == RESIZE:   # the kernel tells the terminal's processes (SIGWINCH)
+                    with contextlib.suppress(OSError, ValueError):
+                        size = json.loads(data or b"{}")
+                        set_window(master, int(size.get("Width", 80)), int(size.get("Height", 24)))
+
+        tasks = [asyncio.create_task(output()), asyncio.create_task(keys()),
+                 asyncio.create_task(kubelet.runtime.wait(cid))]
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        if tasks[2] in done or tasks[0] in done:   # the container (and so its terminal) ended
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(tasks[0]), 1.0)
+            if not ws.closed:
+                await ws.send_bytes(bytes([ERROR]) + json.dumps({"metadata": {}, "status": "Success"}).encode())
+    except (ConnectionResetError, RuntimeError) as e:
+        log.debug("attach -t to %s ended early: %s", cid[:12], e)
+    finally:
+        for task in tasks:
+            task.cancel()
+        if writer is not None:
+            writer.close()
+        if master >= 0:
+            os.close(master)
+        if not ws.closed:
+            await ws.close()
+    return ws
+
+
+def _connect_tty(path) -> tuple[socket.socket, int]:
+    """Connect to a shim's TtyRelay: the socket and the terminal's master it sends first."""
+    dirfd = os.open(path.parent, os.O_RDONLY)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(5)
+        sock.connect(f"/proc/self/fd/{dirfd}/{path.name}")
+        _, fds, _, _ = socket.recv_fds(sock, 1, 1)
+        if not fds:
+            raise OSError("the container's shim sent no terminal")
+    except BaseException:
+        sock.close()
+        raise
+    finally:
+        os.close(dirfd)
+    sock.setblocking(False)
+    return sock, fds[0]
 
 
 async def _tail_log(ws: web.WebSocketResponse, path: str, channels: dict[bytes, int | None]) -> None:

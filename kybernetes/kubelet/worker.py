@@ -30,6 +30,7 @@ from pathlib import Path
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..api.pods import container_spec
 from ..client import APIStatusError
 from .env import EnvError
 from .images.pull import PullError, credentials_for
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PodWorker", "Backoff", "container_spec"]
+__all__ = ["PodWorker", "Backoff"]
 
 BACKOFF_INITIAL = 10.0
 BACKOFF_MAX = 300.0
@@ -242,6 +243,7 @@ class PodWorker:
                         continue
                     if v.current is None or (v.current.state == "exited" and self._restarts(policy, v.current)):
                         await self._maybe_start(c, v, init=False, now=now)
+            await self._start_ephemeral(spec.get("ephemeralContainers") or [], have, now)
             have = self._containers()
             inits = self._views(spec.get("initContainers") or [], have)
             apps = self._views(spec.get("containers") or [], have)
@@ -270,6 +272,15 @@ class PodWorker:
                            self._views(spec.get("containers") or [], have), "Failed")
         await self._teardown_sandbox()
         return False
+
+    async def _start_ephemeral(self, specs: list[dict], have: dict[str, list[ContainerState]], now: float) -> None:
+        """Ephemeral containers (kubectl debug) start once, even while the pod initializes,
+        and are never restarted; one that could not be created is retried with back-off."""
+        for c in specs:
+            backoff = self.backoffs.get(c["name"])
+            if c["name"] in have or (backoff is not None and not backoff.ready(now, backoff.last)):
+                continue
+            await self._start(c, 0, init=False)
 
     @staticmethod
     def _restarts(policy: str, st: ContainerState) -> bool:
@@ -322,13 +333,25 @@ class PodWorker:
         cmeta = ContainerMeta(pod_uid=self.uid, pod_namespace=meta.get("namespace", ""), pod_name=meta["name"],
                               name=name, attempt=attempt, image=c.get("image", ""),
                               image_id=image_id(image), log_path=log_path, init=init)
+        pid_namespace = ""
+        target = c.get("targetContainerName")
+        if target:   # a debug container sees the target's processes
+            current = (self._containers().get(target) or [None])[-1]
+            if current is None or current.state != "running" or not current.pid:
+                message = f"the target container {target!r} is not running"
+                self.waiting[name] = Waiting("CreateContainerError", message)
+                k.event(self.pod, "Warning", "Failed", f"Error: {message}")
+                self.backoffs.setdefault(name, Backoff()).next(time.time())
+                self._wake_at(time.time() + self.backoffs[name].delay)
+                return
+            pid_namespace = f"/proc/{current.pid}/ns/pid"
         try:
             profile = seccomp_for(self.pod.get("spec") or {}, c, capabilities(c.get("securityContext") or {}),
                                   profile_root=k.config.agent_dir / "seccomp")
             mounts = self.mounts + volume_mounts(c, self.volume_paths, self.volume_kinds)
             spec = oci_spec(self.pod, c, config, rootfs=lower, env=env, netns_path=self.netns_path,
                             cgroups_path="", memory_capacity=k.machine.memory, extra_mounts=mounts,
-                            pids_limit=k.config.pod_pids_limit, seccomp=profile)
+                            pids_limit=k.config.pod_pids_limit, seccomp=profile, pid_namespace=pid_namespace)
             stdin = ("once" if c.get("stdinOnce") else "open") if c.get("stdin") else ""
             st = await k.runtime.run(cmeta, spec, lower, pod_qos(self.pod.get("spec") or {}), stdin=stdin)
         except (SpecError, SeccompError, RuntimeError_, VolumeError) as e:
@@ -609,6 +632,9 @@ class PodWorker:
         }
         if inits:
             status["initContainerStatuses"] = [container_status(v) for v in inits]
+        ephemeral = (pod.get("spec") or {}).get("ephemeralContainers") or []
+        if ephemeral:
+            status["ephemeralContainerStatuses"] = [ephemeral_status(v) for v in self._views(ephemeral, self._containers())]
         if self.reason:
             status["reason"], status["message"] = self.reason, self.message
         if self.ip:
@@ -670,8 +696,9 @@ def _seconds(s: float) -> str:
     return f"{s:.3f}".rstrip("0").rstrip(".") + "s"   # to the millisecond, as the kubelet truncates
 
 
-def container_spec(pod: dict, name: str) -> dict:
-    """A container (app or init) of the pod by name; just the name if it has none such."""
-    spec = pod.get("spec") or {}
-    return next((c for c in (spec.get("containers") or []) + (spec.get("initContainers") or [])
-                 if c.get("name") == name), {"name": name})
+def ephemeral_status(view: ContainerView) -> dict:
+    """An ephemeral container's status: never ready, and no ``started`` (no probes)."""
+    out = container_status(view)
+    out["ready"] = False
+    out.pop("started", None)
+    return out

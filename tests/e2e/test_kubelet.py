@@ -583,6 +583,64 @@ def test_attach_and_run_interactively(node):
     k("delete", "pod", "talker")
 
 
+def test_run_and_attach_with_a_terminal(node):
+    k, _ = node
+    # run -it --rm: the container has a terminal of its own, which kubectl attaches to
+    for env in ({}, {"KUBECTL_REMOTE_COMMAND_WEBSOCKETS": "false"}):
+        out, code = run_in_terminal(
+            [k.binary, "run", "typist", "-it", "--rm", "--restart=Never", "--image=busybox:1.36",
+             "--image-pull-policy=IfNotPresent", "--", "sh"], {**k.env(), **env},
+            [("try pressing enter", "\r"), ("# ", "tty; stty size\r"), ("/dev/pts/", None),
+             ("# ", "stty size; exit 5\r")], rows=30, cols=100, resize=(40, 120), timeout=90)
+        assert code == 5, (env, out)
+        assert "30 100" in out and "40 120" in out, (env, out)    # the size, then the resize
+        assert 'pod "typist" deleted' in out, (env, out)
+        assert wait_for(lambda: k.run("get", "pod", "typist", check=False).returncode != 0, timeout=60)
+
+
+def test_debug_with_an_ephemeral_container(node):
+    k, _ = node
+    apply(k, simple_pod("patient", "exec sleep 600"))
+    assert wait_for(lambda: container_status(pod_json(k, "patient")).get("ready"), timeout=60)
+    # one command: it sees the target's processes, its output comes back
+    done = k.run("debug", "patient", "-i", "--image=busybox:1.36", "--target=main", "--",
+                 "sh", "-c", "ps; echo from-the-debugger", timeout=90)
+    assert "from-the-debugger" in done.stdout and "sleep 600" in done.stdout, (done.stdout, done.stderr)
+    name = re.search(r"Defaulting debug container name to (debugger-\w+)\.", done.stdout + done.stderr)[1]
+    pod = pod_json(k, "patient")
+    [spec] = pod["spec"]["ephemeralContainers"]
+    assert spec["name"] == name and spec["targetContainerName"] == "main"
+    [status] = pod["status"]["ephemeralContainerStatuses"]
+    assert status["state"]["terminated"]["exitCode"] == 0 and status["ready"] is False, status
+    time.sleep(2.5)   # never restarted
+    assert pod_json(k, "patient")["status"]["ephemeralContainerStatuses"][0]["restartCount"] == 0
+    # a shell on a terminal
+    out, code = run_in_terminal(
+        [k.binary, "debug", "-it", "patient", "--image=busybox:1.36", "--target=main", "--", "sh"], k.env(),
+        [("try pressing enter", "\r"), ("# ", "stty size; ps\r"), ("sleep 600", None),
+         ("# ", "stty size; exit\r")], rows=30, cols=100, resize=(40, 120), timeout=90)
+    assert code == 0 and "30 100" in out and "40 120" in out, out
+    assert len(pod_json(k, "patient")["status"]["ephemeralContainerStatuses"]) == 2
+    # what the subresource refuses, and changes nothing
+    refused = {
+        "remove": k.run("patch", "pod", "patient", "--subresource=ephemeralcontainers", "--type=json",
+                        "-p", '[{"op": "remove", "path": "/spec/ephemeralContainers/0"}]', check=False),
+        "ports": k.run("patch", "pod", "patient", "--subresource=ephemeralcontainers", "-p", json.dumps(
+            {"spec": {"ephemeralContainers": [{"name": "x", "image": "busybox:1.36",
+                                               "ports": [{"containerPort": 80}]}]}}), check=False),
+        "target": k.run("debug", "patient", "--image=busybox:1.36", "--target=nope", "--", "true", check=False),
+    }
+    assert f'existing ephemeral containers "{name}" may not be removed' in refused["remove"].stderr, refused
+    assert "ports: Forbidden: cannot be set for an Ephemeral Container" in refused["ports"].stderr, refused
+    assert 'targetContainerName: Not found: "nope"' in refused["target"].stderr, refused
+    assert len(pod_json(k, "patient")["spec"]["ephemeralContainers"]) == 2
+    born_with = simple_pod("born-with", "true")
+    born_with["spec"]["ephemeralContainers"] = [{"name": "x", "image": "busybox:1.36"}]
+    created = k.run("create", "-f", "-", input=json.dumps(born_with), check=False)
+    assert "spec.ephemeralContainers: Forbidden: cannot be set on create" in created.stderr, created.stderr
+    k("delete", "pod", "patient")
+
+
 def fetch(port: int) -> str:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as resp:
         return resp.read().decode().strip()

@@ -195,6 +195,8 @@ class RuncRuntime:
             args += ["--oom-file", f]
         if stdin:
             args += ["--stdin", stdin]
+        if (spec.get("process") or {}).get("terminal"):
+            args += ["--tty", "1"]
         env = {**os.environ, "PYTHONPATH": _PACKAGE_PARENT}
         proc = await asyncio.create_subprocess_exec(
             *args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -359,7 +361,8 @@ class RuncRuntime:
         return proc.returncode if proc.returncode is not None else 255, out
 
     def attach_socket(self, cid: str) -> Path:
-        """Where the shim of a container with a stdin takes it (see the shim's StdinRelay)."""
+        """Where the shim of a container with a stdin or a terminal takes it (see the
+        shim's StdinRelay and TtyRelay)."""
         return self._dir(cid) / "attach.sock"
 
     # ------------------------------------------------------------------ stop and remove

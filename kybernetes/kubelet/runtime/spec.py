@@ -250,11 +250,12 @@ def _default_mounts(sc: Mapping[str, Any]) -> list[dict[str, Any]]:
 def oci_spec(pod: Mapping[str, Any], container: Mapping[str, Any], image_config: Mapping[str, Any], *,
              rootfs: Path, env: list[tuple[str, str]], netns_path: str, cgroups_path: str,
              memory_capacity: int, extra_mounts: list[dict[str, Any]] = (), pids_limit: int | None = None,
-             seccomp: dict[str, Any] | None = None) -> dict[str, Any]:
+             seccomp: dict[str, Any] | None = None, pid_namespace: str = "") -> dict[str, Any]:
     """``config.json`` for ``container`` of ``pod``. ``env`` is the container's resolved
     environment (env and envFrom, in order); ``rootfs`` is the container's root (its
     overlay); ``extra_mounts`` are volumes and the /etc/hosts, hostname and resolv.conf
-    files, as OCI mounts."""
+    files, as OCI mounts; ``pid_namespace`` a PID namespace to join (another
+    container's) instead of a new one."""
     spec = pod.get("spec") or {}
     sc = container.get("securityContext") or {}
     cfg = image_config.get("config") or image_config     # a whole image config, or its "config" part
@@ -275,7 +276,7 @@ def oci_spec(pod: Mapping[str, Any], container: Mapping[str, Any], image_config:
         "oomScoreAdj": oom_score_adj(spec, container, memory_capacity),
     }
     linux: dict[str, Any] = {
-        "namespaces": [{"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"},
+        "namespaces": [{"type": "pid", **({"path": pid_namespace} if pid_namespace else {})}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"},
                        {"type": "network", "path": netns_path}],
         "cgroupsPath": cgroups_path,
         "resources": linux_resources(container, pids_limit=pids_limit),
