@@ -4,7 +4,8 @@ Each volume of a pod is a directory under ``<pod dir>/volumes/<plugin>/<name>`` 
 the host's own path), bind-mounted into the containers that name it:
 
 - ``emptyDir``: an empty directory (mode 0777), or with ``medium: Memory`` a tmpfs of
-  ``sizeLimit`` (default: half the node's memory, as tmpfs does);
+  ``sizeLimit`` (default: half the node's memory, as tmpfs does); a disk one that grows
+  past its ``sizeLimit`` gets the pod evicted (:func:`empty_dir_over_limit`);
 - ``hostPath``: the path on this machine, checked against ``type`` first;
 - ``configMap``, ``secret``, ``downwardAPI`` and ``projected``: files written by
   :func:`write_atomic`, the way upstream's AtomicWriter does, so a change replaces all
@@ -30,7 +31,8 @@ from typing import Any
 from ..api.quantity import parse_quantity
 from .env import EnvError, container_resource, pod_field
 
-__all__ = ["VolumeError", "Payload", "mount_options", "payload_for", "release_volumes", "setup_volume",
+__all__ = ["VolumeError", "Payload", "disk_usage", "empty_dir_over_limit", "mount_options", "payload_for",
+           "release_volumes", "setup_volume",
            "api_refs", "token_sources", "volume_mounts", "write_atomic", "API_VOLUMES"]
 
 Payload = dict[str, tuple[bytes, int]]   # relative path -> (content, mode)
@@ -116,6 +118,47 @@ def _check_host_path(path: Path, kind: str) -> None:
         raise VolumeError(f"hostPath type check failed: {path} is not {what}") from None
     if not test(mode):
         raise VolumeError(f"hostPath type check failed: {path} is not {what}")
+
+
+def empty_dir_over_limit(volumes: list[Mapping[str, Any]], paths: Mapping[str, Path]) -> str:
+    """The eviction message for the first emptyDir that uses more than its ``sizeLimit``
+    (upstream's words, trailing space included), or ""."""
+    for volume in volumes:
+        limit = (volume.get("emptyDir") or {}).get("sizeLimit") if "emptyDir" in volume else None
+        path = paths.get(volume.get("name", ""))
+        if limit is None or path is None:
+            continue
+        if disk_usage(path) > parse_quantity(limit):
+            return f'Usage of EmptyDir volume "{volume["name"]}" exceeds the limit "{limit}". '
+    return ""
+
+
+def disk_usage(path: Path) -> int:
+    """Bytes of disk a tree takes, as ``du`` counts them: allocated blocks, each inode
+    once, on the tree's own filesystem only."""
+    total = 0
+    seen: set[int] = set()
+    try:
+        dev = os.lstat(path).st_dev
+    except FileNotFoundError:
+        return 0
+    stack = [str(path)]
+    while stack:
+        top = stack.pop()
+        try:
+            st = os.lstat(top)
+        except FileNotFoundError:
+            continue
+        if st.st_dev != dev or st.st_ino in seen:
+            continue
+        seen.add(st.st_ino)
+        total += st.st_blocks * 512
+        if stat.S_ISDIR(st.st_mode):
+            try:
+                stack.extend(entry.path for entry in os.scandir(top))
+            except (FileNotFoundError, NotADirectoryError, PermissionError):
+                continue
+    return total
 
 
 def release_volumes(pod_dir: Path) -> None:

@@ -49,8 +49,8 @@ from .runtime.runc import ContainerMeta, ContainerState, RuntimeError_
 from .runtime.seccomp import SeccompError, seccomp_for
 from .runtime.spec import SpecError, capabilities, oci_spec, pod_qos
 from .sandbox import write_pod_files
-from .volumes import API_VOLUMES, VolumeError, api_refs, kind_of, payload_for, release_volumes, \
-    setup_volume, token_sources, volume_mounts, write_atomic
+from .volumes import API_VOLUMES, VolumeError, api_refs, empty_dir_over_limit, kind_of, payload_for, \
+    release_volumes, setup_volume, token_sources, volume_mounts, write_atomic
 
 if TYPE_CHECKING:
     from .kubelet import Kubelet
@@ -63,6 +63,8 @@ BACKOFF_INITIAL = 10.0
 BACKOFF_MAX = 300.0
 IMAGE_BACKOFF_INITIAL = 10.0
 POST_START_TIMEOUT = 300.0      # upstream waits for ever; a hung hook must not hold the pod's worker for good
+STORAGE_CHECK_INTERVAL = 10.0   # how often emptyDir usage is measured, as upstream's eviction manager
+EVICTION_GRACE = 1.0            # upstream evicts for local storage with a 1 s grace period
 
 
 @dataclass
@@ -114,6 +116,7 @@ class PodWorker:
         self._next_wake: float | None = None
         self._watching: set[str] = set()
         self._last_status: dict | None = None
+        self._storage_due = 0.0
         self.task: asyncio.Task | None = None
         self.probes = ProbeManager(kubelet.runtime, on_change=self.poke, event=kubelet.event,
                                    sockets=kubelet.sockets)
@@ -217,6 +220,9 @@ class PodWorker:
         if not self.sandbox_ready:
             await self._setup_sandbox()
         volumes_ok = await self._sync_volumes()
+        evicted = self.message if self.reason == "Evicted" else await self._storage_exceeded(now=time.time())
+        if evicted:
+            return await self._fail("Evicted", evicted, grace=EVICTION_GRACE)
         have = self._containers()
         running = [st for attempts in have.values() for st in attempts[-1:] if st.state == "running"]
         self.probes.sync(self.pod, running, self.ip)
@@ -260,12 +266,31 @@ class PodWorker:
 
     async def _deadline_exceeded(self) -> bool:
         """activeDeadlineSeconds passed: everything is stopped and the pod Failed."""
-        message = "Pod was active on the node longer than the specified deadline"
-        if self.reason != "DeadlineExceeded":
-            self.kubelet.event(self.pod, "Warning", "DeadlineExceeded", message)
-        self.reason, self.message = "DeadlineExceeded", message
+        return await self._fail("DeadlineExceeded", "Pod was active on the node longer than the specified deadline",
+                                grace=self._grace())
+
+    async def _storage_exceeded(self, now: float) -> str:
+        """Every STORAGE_CHECK_INTERVAL: why the pod is to be evicted for the disk its
+        emptyDirs use, or ""."""
+        volumes = [v for v in (self.pod.get("spec") or {}).get("volumes") or []
+                   if (v.get("emptyDir") or {}).get("sizeLimit") is not None]
+        if not volumes:
+            return ""
+        if now < self._storage_due:
+            self._wake_at(self._storage_due)
+            return ""
+        self._storage_due = now + STORAGE_CHECK_INTERVAL
+        self._wake_at(self._storage_due)
+        return await asyncio.to_thread(empty_dir_over_limit, volumes, dict(self.volume_paths))
+
+    async def _fail(self, reason: str, message: str, *, grace: float) -> bool:
+        """The kubelet ends the pod (a deadline, an eviction): its containers are stopped
+        and it is Failed with ``reason``, told in an event too."""
+        if self.reason != reason:
+            self.kubelet.event(self.pod, "Warning", reason, message)
+        self.reason, self.message = reason, message
         spec = self.pod.get("spec") or {}
-        await self._stop_all(grace=float(spec.get("terminationGracePeriodSeconds", 30)))
+        await self._stop_all(grace=grace)
         self.waiting.clear()
         have = self._containers()
         await self._report(self._views(spec.get("initContainers") or [], have),

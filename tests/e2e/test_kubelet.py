@@ -365,6 +365,21 @@ def test_volumes_reach_the_containers(node, tmp_path):
     k("delete", "secret", "app-secret")
 
 
+def test_an_empty_dir_over_its_size_limit_gets_the_pod_evicted(node):
+    k, _ = node
+    pod = simple_pod("hoarder", "echo filling; dd if=/dev/zero of=/scratch/big bs=1024 count=3072; sleep 600")
+    pod["spec"]["volumes"] = [{"name": "scratch", "emptyDir": {"sizeLimit": "1Mi"}}]
+    pod["spec"]["containers"][0]["volumeMounts"] = [{"name": "scratch", "mountPath": "/scratch"}]
+    apply(k, pod)
+    p = wait_for(lambda: in_phase(k, "hoarder", "Failed"), timeout=60)   # measured every 10 s
+    message = 'Usage of EmptyDir volume "scratch" exceeds the limit "1Mi". '
+    assert p and (p["status"].get("reason"), p["status"].get("message")) == ("Evicted", message), p.get("status")
+    assert "terminated" in container_status(p)["state"], container_status(p)
+    events = k.json("get", "events", "--field-selector", "involvedObject.name=hoarder")["items"]
+    assert any((e["type"], e["reason"], e["message"]) == ("Warning", "Evicted", message) for e in events), events
+    k("delete", "pod", "hoarder")
+
+
 def test_projected_service_account_token(node):
     k, _ = node
     pod = simple_pod("tokened", "cat /var/run/secrets/kubernetes.io/serviceaccount/token; echo; "

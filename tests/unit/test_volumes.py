@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from kybernetes.kubelet.volumes import (
     VolumeError,
+    disk_usage,
+    empty_dir_over_limit,
     payload_for,
     release_volumes,
     setup_volume,
@@ -212,3 +214,28 @@ def test_volume_mounts_read_only_and_sub_paths(tmp_path):
         volume_mounts({"volumeMounts": [{"name": "data", "mountPath": "/x", "subPath": "out"}]}, paths, kinds)
     with pytest.raises(VolumeError, match="no such volume"):
         volume_mounts({"volumeMounts": [{"name": "nope", "mountPath": "/x"}]}, paths, kinds)
+
+
+def test_disk_usage_counts_allocated_blocks_once(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "data").write_bytes(os.urandom(300 * 1024))
+    os.link(tmp_path / "sub" / "data", tmp_path / "again")          # a hard link is not twice the disk
+    with open(tmp_path / "sparse", "wb") as f:                      # a hole takes no disk
+        f.truncate(50 * 1024 * 1024)
+    (tmp_path / "loop").symlink_to(tmp_path)                         # nor is a symlink followed
+    used = disk_usage(tmp_path)
+    assert 300 * 1024 <= used < 400 * 1024, used
+    assert disk_usage(tmp_path / "missing") == 0
+
+
+def test_an_empty_dir_over_its_limit_is_named(tmp_path):
+    scratch, other = tmp_path / "scratch", tmp_path / "other"
+    scratch.mkdir()
+    other.mkdir()
+    (scratch / "big").write_bytes(os.urandom(200 * 1024))
+    volumes = [{"name": "other", "emptyDir": {"sizeLimit": "1Mi"}}, {"name": "nolimit", "emptyDir": {}},
+               {"name": "scratch", "emptyDir": {"sizeLimit": "100Ki"}}]
+    paths = {"other": other, "nolimit": tmp_path, "scratch": scratch}
+    assert empty_dir_over_limit(volumes, paths) == 'Usage of EmptyDir volume "scratch" exceeds the limit "100Ki". '
+    volumes[2]["emptyDir"]["sizeLimit"] = "1Mi"
+    assert empty_dir_over_limit(volumes, paths) == ""
