@@ -682,7 +682,7 @@ def test_port_forward_to_a_pod(node):
             assert len(resp.read()) == 3000 * 1024                # far beyond SPDY's 64 KiB window
         with pytest.raises((urllib.error.URLError, ConnectionError, http.client.HTTPException)):
             fetch(local["9999"])                                  # nothing listens there
-        # kubectl reports the error and, since 1.30 like with any cluster, ends the whole session
+        # kubectl reports the error and, like with any cluster (1.27 does too), ends the whole session
         forward.wait(20)
     finally:
         if forward.poll() is None:
