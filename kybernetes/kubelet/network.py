@@ -9,10 +9,11 @@ host's namespace; its bridge then lives in a *node* namespace of its own instead
 root one, and sockets meant for pods (probes) are made there (:class:`SocketMaker`).
 
 Pods see their subnet on-link and, when a cluster CIDR is given, a route to it via the
-gateway, and routes to the service IPs the node carries itself (:meth:`PodNetwork.
-forward_service`); there is no default route, so nothing a pod sends can leave the
-node (the kubelet never enables forwarding, nor NAT beyond that DNAT to the node). Addresses are kept in ``ipam.json`` under the
-state dir, which is also how a restarted kubelet finds the pods it set up before.
+gateway, and routes to the service IPs the node carries itself
+(:meth:`PodNetwork.forward_service`); there is no default route, so nothing a pod sends
+can leave the node (the kubelet never enables forwarding, nor NAT beyond that DNAT to
+the node itself). Addresses are kept in ``ipam.json`` under the state dir, which is also
+how a restarted kubelet finds the pods it set up before.
 
 The calls are synchronous and meant for ``asyncio.to_thread``. Namespace work runs in
 a fresh thread: a thread may switch its own network namespace (setns/unshare act per
