@@ -1,5 +1,7 @@
 """The files a pod's containers share, as the kubelet writes them: ``/etc/hosts``,
-``/etc/hostname`` and ``/etc/resolv.conf``, bind-mounted into every container.
+``/etc/hostname`` and ``/etc/resolv.conf``, bind-mounted into every container. A
+``hostNetwork`` pod gets the node's hostname and the node's hosts file (plus its
+hostAliases), as upstream.
 
 DNS (dnsPolicy): ``ClusterFirst`` points at the cluster DNS service when the kubelet
 knows one (``--cluster-dns``), with the cluster search domains and ``ndots:5``; with no
@@ -10,6 +12,7 @@ cluster DNS it gets the search domains and *no* nameserver, never the host's res
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,14 +29,17 @@ def pod_hostname(pod: Mapping[str, Any]) -> tuple[str, str]:
     return host, ""
 
 
-def etc_hosts(pod: Mapping[str, Any], ip: str, *, cluster_domain: str) -> str:
+def etc_hosts(pod: Mapping[str, Any], ip: str, *, cluster_domain: str, node_hosts: str | None = None) -> str:
+    """The pod's hosts file; ``node_hosts`` (the node's own file) for a hostNetwork pod."""
     spec = pod.get("spec") or {}
     meta = pod.get("metadata") or {}
     host, _ = pod_hostname(pod)
     lines = ["# Kubernetes-managed hosts file.",
              "127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback", "fe00::0\tip6-localnet",
              "fe00::0\tip6-mcastprefix", "fe00::1\tip6-allnodes", "fe00::2\tip6-allrouters"]
-    if ip:
+    if node_hosts is not None:
+        lines = ["# Kubernetes-managed hosts file (host network).", *node_hosts.rstrip("\n").splitlines()]
+    elif ip:
         if spec.get("subdomain"):
             fqdn = f"{host}.{spec['subdomain']}.{meta.get('namespace', 'default')}.svc.{cluster_domain}"
             lines.append(f"{ip}\t{fqdn}\t{host}")
@@ -79,8 +85,10 @@ def write_pod_files(pod_dir: Path, pod: Mapping[str, Any], ip: str, *, cluster_d
                     cluster_domain: str) -> list[dict[str, Any]]:
     """Write the shared files and return them as OCI bind mounts."""
     pod_dir.mkdir(parents=True, exist_ok=True)
-    files = {"hosts": etc_hosts(pod, ip, cluster_domain=cluster_domain),
-             "hostname": pod_hostname(pod)[0] + "\n",
+    host_network = bool((pod.get("spec") or {}).get("hostNetwork"))
+    node_hosts = Path("/etc/hosts").read_text(errors="replace") if host_network else None
+    files = {"hosts": etc_hosts(pod, ip, cluster_domain=cluster_domain, node_hosts=node_hosts),
+             "hostname": (socket.gethostname() if host_network else pod_hostname(pod)[0]) + "\n",
              "resolv.conf": resolv_conf(pod, cluster_dns=cluster_dns, cluster_domain=cluster_domain)}
     mounts = []
     for name, text in files.items():

@@ -14,6 +14,7 @@ import random
 import re
 import select
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -619,7 +620,7 @@ def test_debug_with_an_ephemeral_container(node):
     assert wait_for(lambda: container_status(pod_json(k, "patient")).get("ready"), timeout=60)
     # one command: it sees the target's processes, its output comes back
     done = k.run("debug", "patient", "-i", "--image=busybox:1.36", "--target=main", "--",
-                 "sh", "-c", "ps; echo from-the-debugger", timeout=90)
+                 "sh", "-c", "read go; ps; echo from-the-debugger", input="go\n", timeout=90)
     assert "from-the-debugger" in done.stdout and "sleep 600" in done.stdout, (done.stdout, done.stderr)
     name = re.search(r"Defaulting debug container name to (debugger-\w+)\.", done.stdout + done.stderr)[1]
     pod = pod_json(k, "patient")
@@ -654,6 +655,20 @@ def test_debug_with_an_ephemeral_container(node):
     created = k.run("create", "-f", "-", input=json.dumps(born_with), check=False)
     assert "spec.ephemeralContainers: Forbidden: cannot be set on create" in created.stderr, created.stderr
     k("delete", "pod", "patient")
+
+
+def test_debug_a_node(node):
+    k, _ = node
+    # kubectl debug node/: a pod on the node's network, PIDs and IPC, with its root at /host
+    # (it reads its stdin first: its output then comes once kubectl has attached)
+    p = k.run("debug", f"node/{NODE}", "-i", "--image=busybox:1.36", "--", "sh", "-c",
+              "read go; hostname; ps -o args | grep -c '[k]ybernetes.cli.main kubelet'; ip -o link | grep -c ': kyb'; "
+              "test -d /host/proc/1 && echo host-root", input="go\n", timeout=90)
+    lines = [line for line in p.stdout.splitlines() if not line.startswith("Creating debugging pod")]
+    assert lines[:1] == [socket.gethostname()], (p.stdout, p.stderr)     # the node's hostname, not the pod's
+    assert int(lines[1]) >= 1 and int(lines[2]) >= 1 and lines[3] == "host-root", p.stdout   # the kubelet, the bridge
+    name = re.search(r"Creating debugging pod (\S+) ", p.stdout + p.stderr)[1]
+    k("delete", "pod", name)
 
 
 def fetch(port: int) -> str:

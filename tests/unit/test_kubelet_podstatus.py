@@ -122,3 +122,6 @@ def test_etc_hosts_names_the_pod_and_its_aliases():
     text = etc_hosts(pod, "10.42.0.5", cluster_domain="cluster.local")
     assert "10.42.0.5\tweb.svc.ns.svc.cluster.local\tweb" in text
     assert "# Entries added by HostAliases.\n10.1.2.3\tdb" in text
+    # a hostNetwork pod: the node's own file, then the aliases
+    node = etc_hosts(pod, "192.0.2.1", cluster_domain="cluster.local", node_hosts="127.0.0.1\tlocalhost\n10.0.0.9\tbox\n")
+    assert "10.0.0.9\tbox\n" in node and "web.svc" not in node and node.endswith("10.1.2.3\tdb\n"), node

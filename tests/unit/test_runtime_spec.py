@@ -103,3 +103,18 @@ def test_whole_spec(tmp_path):
     assert {"type": "network", "path": "/var/run/netns/kyb-web-1"} in spec["linux"]["namespaces"]
     assert "/proc/kcore" in spec["linux"]["maskedPaths"]
     assert [m["destination"] for m in spec["mounts"]][:2] == ["/proc", "/dev"]
+
+
+@pytest.mark.parametrize("pod_spec, joined, expected", [
+    ({}, "", {"mount": None, "pid": None, "ipc": None, "uts": None, "network": "/run/netns/p"}),
+    ({"hostPID": True, "hostIPC": True}, "", {"mount": None, "uts": None, "network": "/run/netns/p"}),
+    ({"hostNetwork": True}, "", {"mount": None, "pid": None, "ipc": None}),
+    ({}, "/proc/42/ns/pid", {"mount": None, "pid": "/proc/42/ns/pid", "ipc": None, "uts": None,
+                             "network": "/run/netns/p"}),
+])
+def test_namespaces_of_its_own_or_shared(tmp_path, pod_spec, joined, expected):
+    pod = {"metadata": {"name": "p"}, "spec": {"containers": [], **pod_spec}}
+    spec = oci_spec(pod, {"name": "c", "args": ["sh"]}, {"config": IMAGE}, rootfs=rootfs(tmp_path), env=[],
+                    netns_path="/run/netns/p", cgroups_path="", memory_capacity=GI, pid_namespace=joined)
+    assert {ns["type"]: ns.get("path") for ns in spec["linux"]["namespaces"]} == expected
+    assert ("hostname" in spec) == (not pod_spec.get("hostNetwork"))   # the node's, with the node's network

@@ -12,7 +12,9 @@ pod spec, the container and its image's config, following the kubelet and contai
   read-only paths. ``allowPrivilegeEscalation: false`` means no_new_privs.
 - **Filesystem**: the default mounts (proc, dev, devpts, shm, mqueue, read-only sys and
   cgroup), masked and read-only /proc paths, and a read-only root if asked.
-- **Namespaces**: pid, ipc, uts and mount of its own; the pod's network namespace.
+- **Namespaces**: pid, ipc, uts and mount of its own; the pod's network namespace. The
+  node's own with ``hostPID``, ``hostIPC`` and ``hostNetwork`` (which brings the node's
+  hostname too, as upstream); a debug container joins its target's PID namespace.
 - **Resources**: the memory limit, CPU shares from the request, CFS quota from the
   limit, and the pod's pids limit. The OOM score follows the pod's QoS class, never
   below 0 (a negative value needs CAP_SYS_RESOURCE, which this machine's root lacks).
@@ -276,8 +278,7 @@ def oci_spec(pod: Mapping[str, Any], container: Mapping[str, Any], image_config:
         "oomScoreAdj": oom_score_adj(spec, container, memory_capacity),
     }
     linux: dict[str, Any] = {
-        "namespaces": [{"type": "pid", **({"path": pid_namespace} if pid_namespace else {})}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"},
-                       {"type": "network", "path": netns_path}],
+        "namespaces": _namespaces(spec, netns_path, pid_namespace),
         "cgroupsPath": cgroups_path,
         "resources": linux_resources(container, pids_limit=pids_limit),
     }
@@ -286,12 +287,28 @@ def oci_spec(pod: Mapping[str, Any], container: Mapping[str, Any], image_config:
     if not privileged:
         linux["maskedPaths"] = list(MASKED_PATHS)
         linux["readonlyPaths"] = list(READONLY_PATHS)
-    hostname = spec.get("hostname") or (pod.get("metadata") or {}).get("name", "")
-    return {
+    out = {
         "ociVersion": "1.0.2",
         "process": process,
         "root": {"path": str(rootfs), "readonly": bool(sc.get("readOnlyRootFilesystem"))},
-        "hostname": hostname[:63],
         "mounts": _default_mounts(sc) + list(extra_mounts),
         "linux": linux,
     }
+    if not spec.get("hostNetwork"):   # (a hostname needs a UTS namespace of its own)
+        out["hostname"] = (spec.get("hostname") or (pod.get("metadata") or {}).get("name", ""))[:63]
+    return out
+
+
+def _namespaces(spec: Mapping[str, Any], netns_path: str, pid_namespace: str) -> list[dict[str, str]]:
+    """The container's namespaces: new ones, but for those it shares (an absent entry is
+    the node's)."""
+    out = [{"type": "mount"}]
+    if pid_namespace:
+        out.append({"type": "pid", "path": pid_namespace})
+    elif not spec.get("hostPID"):
+        out.append({"type": "pid"})
+    if not spec.get("hostIPC"):
+        out.append({"type": "ipc"})
+    if not spec.get("hostNetwork"):
+        out += [{"type": "uts"}, {"type": "network", "path": netns_path}]
+    return out
