@@ -210,18 +210,14 @@ class PodNetwork:
     def forward_service(self, ip: str, port: int, to_port: int) -> None:
         """Send pods' TCP connections to ``ip:port`` to ``to_port`` on the gateway
         (pods set up from now on get a route to ``ip``)."""
-        table = self._nft_table()
-        rules = (f"table ip {table}\ndelete table ip {table}\n"   # (create, so that the delete always works)
-                 f"table ip {table} {{\n chain prerouting {{\n"
+        table = self.bridge   # the node's own table, named like its bridge
+        rules = (_drop_table(table) + f"table ip {table} {{\n chain prerouting {{\n"
                  f"  type nat hook prerouting priority dstnat; policy accept;\n"
                  f"  iifname \"{self.bridge}\" ip daddr {ip} tcp dport {port} dnat to {self.gateway}:{to_port}\n"
                  f" }}\n}}\n")
         self._on_node(_nft, rules)
         if ip not in self.service_ips:
             self.service_ips.append(ip)
-
-    def _nft_table(self) -> str:
-        return self.bridge   # unique to the node, like the bridge
 
     def teardown_node(self, wait: float = 2.0) -> None:
         """Remove every pod namespace of this node (recorded, or just named ``<prefix>-*``:
@@ -232,12 +228,11 @@ class PodNetwork:
         for name in names:
             _remove_netns(self._netns_path(name))
         self._on_node(self._remove_bridge, wait)
-        if self.node_netns is None:   # a node namespace takes its tables along
-            table = self._nft_table()
-            with contextlib.suppress(NetworkError):   # (no nft: no table either)
-                _nft(f"table ip {table}\ndelete table ip {table}\n")
-        if self.node_netns is not None:
+        if self.node_netns is not None:   # a node namespace takes its nft table along
             _remove_netns(self._netns_path(self.node_netns))
+        else:
+            with contextlib.suppress(NetworkError):   # (no nft: no table either)
+                _nft(_drop_table(self.bridge))
         self.ipam.remove()
 
     def _remove_bridge(self, wait: float) -> None:
@@ -375,6 +370,12 @@ def _enter_netns(path: str) -> None:
         err = ctypes.get_errno()
         raise OSError(err, f"unshare(CLONE_NEWNET): {os.strerror(err)}")
     netns.attach(path, threading.get_native_id())
+
+
+def _drop_table(table: str) -> str:
+    """nft commands that remove ``table`` whether or not it exists (created first, so the
+    delete cannot fail)."""
+    return f"table ip {table}\ndelete table ip {table}\n"
 
 
 def _nft(rules: str) -> None:

@@ -6,7 +6,6 @@ port-forward tunnel). The pip kubectl 1.37 does the same in test_kubelet.py."""
 from __future__ import annotations
 
 import concurrent.futures
-import re
 import urllib.error
 
 import pytest
@@ -14,8 +13,10 @@ import pytest
 from tests.e2e.conftest import KUBECTL_MACHINE, Kubectl, start_cluster, wait_for
 from tests.e2e.test_kubelet import (
     apply,
+    attached_lines,
     container_status,
     fetch,
+    forwarded_ports,
     free_cluster_cidr,
     in_phase,
     node_ready,
@@ -72,24 +73,14 @@ def test_exec_attach_port_forward_cp_and_run(machine_kubectl):
     assert code == 7 and "40 120" in out, (minor, out)
 
     # attach: what the container prints from now on
-    attached = k.popen("attach", "web")
-    try:
-        lines = [attached.stdout.readline().strip() for _ in range(3)]
-    finally:
-        attached.kill()
-        attached.communicate(timeout=10)
+    lines = attached_lines(k, "web")
     numbers = [int(line.split()[1]) for line in lines]
     assert numbers == list(range(numbers[0], numbers[0] + 3)) and numbers[0] > 1, (minor, lines)
 
     # port-forward: two connections at once; a closed port is reported
     forward = k.popen("port-forward", "--address", "127.0.0.1", "pod/web", ":8080", ":9999")
     try:
-        local = {}
-        while len(local) < 2:
-            line = forward.stdout.readline()
-            assert line, forward.stderr.read()
-            if m := re.match(r"Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)", line):
-                local[m[2]] = int(m[1])
+        local = forwarded_ports(forward, 2)
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             assert list(pool.map(fetch, [local["8080"]] * 2)) == ["hello-from-web"] * 2
         with pytest.raises((urllib.error.URLError, ConnectionError, OSError)):
@@ -102,8 +93,7 @@ def test_exec_attach_port_forward_cp_and_run(machine_kubectl):
     assert "error forwarding port 9999" in err and "connection refused" in err, (minor, err)
     again = k.popen("port-forward", "--address", "127.0.0.1", "pod/web", ":8080")   # the pod's side is unharmed
     try:
-        m = re.match(r"Forwarding from 127\.0\.0\.1:(\d+) -> 8080", again.stdout.readline())
-        assert m and fetch(int(m[1])) == "hello-from-web", again.stderr.read()
+        assert fetch(forwarded_ports(again, 1)["8080"]) == "hello-from-web", again.stderr.read()
     finally:
         again.kill()
         again.communicate(timeout=10)

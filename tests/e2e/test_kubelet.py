@@ -586,12 +586,7 @@ def test_attach_and_run_interactively(node):
     apply(k, simple_pod("talker", "i=0; while true; do i=$((i+1)); echo line $i; sleep 0.2; done"))
     assert wait_for(lambda: container_status(pod_json(k, "talker")).get("ready"), timeout=60)
     time.sleep(1)
-    attached = k.popen("attach", "talker")
-    try:
-        lines = [attached.stdout.readline().strip() for _ in range(3)]
-    finally:
-        attached.kill()
-        attached.communicate(timeout=10)
+    lines = attached_lines(k, "talker")
     numbers = [int(line.split()[1]) for line in lines]
     assert numbers == list(range(numbers[0], numbers[0] + 3)) and numbers[0] > 2, lines   # live, not from the start
     no_stdin = k.run("attach", "-i", "talker", check=False, input="x\n", timeout=30)
@@ -671,6 +666,27 @@ def test_debug_a_node(node):
     k("delete", "pod", name)
 
 
+def attached_lines(k: Kubectl, pod: str, count: int = 3) -> list[str]:
+    """The next ``count`` lines a running container prints, read through ``kubectl attach``."""
+    attached = k.popen("attach", pod)
+    try:
+        return [attached.stdout.readline().strip() for _ in range(count)]
+    finally:
+        attached.kill()
+        attached.communicate(timeout=10)
+
+
+def forwarded_ports(forward: subprocess.Popen, count: int) -> dict[str, int]:
+    """Remote port -> local port, from the first lines of a running ``kubectl port-forward``."""
+    local: dict[str, int] = {}
+    while len(local) < count:
+        line = forward.stdout.readline()
+        assert line, forward.stderr.read()
+        if m := re.match(r"Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)", line):
+            local[m[2]] = int(m[1])
+    return local
+
+
 def fetch(port: int) -> str:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as resp:
         return resp.read().decode().strip()
@@ -683,14 +699,7 @@ def test_port_forward_to_a_pod(node):
     assert wait_for(lambda: container_status(pod_json(k, "pf")).get("ready"), timeout=60)
     forward = k.popen("port-forward", "--address", "127.0.0.1", "pod/pf", ":8080", ":9999")
     try:
-        local = {}
-        while len(local) < 2:
-            line = forward.stdout.readline()
-            assert line, forward.stderr.read()
-            m = re.match(r"Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)", line)
-            if m:
-                local[m[2]] = int(m[1])
-
+        local = forwarded_ports(forward, 2)
         with concurrent.futures.ThreadPoolExecutor(2) as pool:   # two connections at once
             assert list(pool.map(fetch, [local["8080"]] * 2)) == ["through-the-tunnel"] * 2
         with urllib.request.urlopen(f"http://127.0.0.1:{local['8080']}/big", timeout=20) as resp:
@@ -709,9 +718,9 @@ def test_port_forward_to_a_pod(node):
         again = subprocess.Popen([k.binary, "port-forward", "--address", "127.0.0.1", "pod/pf", ":8080"],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**k.env(), **env})
         try:
-            m = re.match(r"Forwarding from 127\.0\.0\.1:(\d+) -> 8080", again.stdout.readline())
-            assert m and fetch(int(m[1])) == "through-the-tunnel", (env, again.stderr.read())
-            with urllib.request.urlopen(f"http://127.0.0.1:{m[1]}/big", timeout=20) as resp:
+            port = forwarded_ports(again, 1)["8080"]
+            assert fetch(port) == "through-the-tunnel", (env, again.stderr.read())
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/big", timeout=20) as resp:
                 assert len(resp.read()) == 3000 * 1024
         finally:
             again.kill()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import re
 import shutil
 import site
 import subprocess
@@ -20,8 +19,8 @@ import pytest
 import kybernetes
 from kybernetes.cli.supervisor import die_with_parent
 from tests.e2e.conftest import KUBECTL_PIP, Kubectl, start_cluster, stop_process, wait_for
-from tests.e2e.test_kubelet import (apply, container_status, events_of, fetch, free_cluster_cidr, in_phase,
-                                   node_ready, pod_json, simple_pod)
+from tests.e2e.test_kubelet import (apply, container_status, events_of, fetch, forwarded_ports, free_cluster_cidr,
+                                   in_phase, node_ready, pod_json, simple_pod)
 from tests.imagebuild import busybox_image
 
 pytestmark = pytest.mark.e2e
@@ -160,8 +159,7 @@ def test_rootless_pods_reach_each_other_but_not_out(rootless):
     assert k("exec", "httpd", "--", "cat", "/proc/self/uid_map").split() == ["0", str(NOBODY), "1"]   # exec too
     forward = k.popen("port-forward", "--address", "127.0.0.1", "pod/httpd", ":8080")   # and port-forward
     try:
-        m = re.match(r"Forwarding from 127\.0\.0\.1:(\d+) -> 8080", forward.stdout.readline())
-        assert m and fetch(int(m[1])) == "hello-rootless"
+        assert fetch(forwarded_ports(forward, 1)["8080"]) == "hello-rootless"
     finally:
         forward.kill()
         forward.communicate(timeout=10)
